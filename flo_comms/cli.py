@@ -1,0 +1,130 @@
+"""The flo-comms command line: members, demo data and figures for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+
+from flo_comms.errors import FloCommsError, ValidationError
+from flo_comms.members import Role
+
+
+def _engine(arguments: argparse.Namespace):
+    from flo_comms.config import DatabaseSettings, database_settings
+    from flo_comms.db import open_engine
+    from flo_comms.migrate import upgrade
+
+    settings = database_settings()
+    if arguments.database_url:
+        settings = DatabaseSettings(arguments.database_url, is_embedded_default=False)
+    engine = open_engine(settings.url)
+    upgrade(engine)
+    return engine
+
+
+def _read_password() -> str:
+    # Never from an argument: arguments show in `ps` and in shell history.
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat the password: ") != first:
+            raise ValidationError({"password": "The two passwords differ."})
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def create_member_command(arguments: argparse.Namespace) -> int:
+    from flo_comms.members import create_member
+
+    member = create_member(
+        _engine(arguments),
+        name=arguments.name,
+        email=arguments.email,
+        role=arguments.role,
+        password=_read_password(),
+        time_zone=arguments.time_zone,
+    )
+    print(
+        f"Created {member.role.value} {member.name} <{member.email}> (id {member.id})."
+    )
+    return 0
+
+
+def demo_command(arguments: argparse.Namespace) -> int:
+    from flo_comms.demo import DEMO_DOMAIN, DEMO_PASSWORD, create_demo_data
+
+    create_demo_data(_engine(arguments))
+    print(
+        f"Demo data created. Sign in as admin@{DEMO_DOMAIN}, recruiter@{DEMO_DOMAIN} "
+        f"or manager@{DEMO_DOMAIN} with the password {DEMO_PASSWORD}."
+    )
+    return 0
+
+
+def stats_command(arguments: argparse.Namespace) -> int:
+    from flo_comms.stats import database_counts
+
+    counts = database_counts(_engine(arguments))
+    if arguments.json:
+        print(json.dumps(counts, indent=2, sort_keys=True))
+    else:
+        for key, value in counts.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flo-comms",
+        description="Flo Communications: manage the database behind the dashboard.",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="database to use (default: FLO_COMMS_DATABASE_URL, else the "
+        "embedded DuckDB file under data/)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser(
+        "create-member",
+        help="create a member; the password is read from standard input",
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument(
+        "--time-zone", default="UTC", help="IANA name, e.g. Europe/Paris"
+    )
+    create.set_defaults(handler=create_member_command)
+
+    demo = commands.add_parser(
+        "demo", help="fill an empty database with generated demo data"
+    )
+    demo.set_defaults(handler=demo_command)
+
+    stats = commands.add_parser("stats", help="print counts of what the database holds")
+    stats.add_argument("--json", action="store_true", help="print JSON for scripts")
+    stats.set_defaults(handler=stats_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    arguments = build_parser().parse_args(argv)
+    try:
+        return arguments.handler(arguments)
+    except ValidationError as error:
+        for field, message in error.errors.items():
+            print(f"error: {field}: {message}", file=sys.stderr)
+        return 2
+    except (FloCommsError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

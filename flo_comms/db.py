@@ -1,0 +1,71 @@
+"""The engine, its connections, and the one place where dialects differ."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseLockedError(RuntimeError):
+    """Another process holds the DuckDB file open."""
+
+
+def create_engine(url: str) -> Engine:
+    """Build an engine whose sessions all speak UTC."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "duckdb":
+        _make_parent_folder(parsed.database)
+        engine = sa.create_engine(parsed, poolclass=sa.pool.QueuePool, pool_size=5)
+        sa.event.listen(engine, "connect", _set_duckdb_utc)
+    else:
+        if parsed.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; plain postgresql:// means psycopg2.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = sa.create_engine(
+            parsed,
+            pool_pre_ping=True,
+            connect_args={"options": "-c timezone=UTC"},
+        )
+    logger.debug("engine for %s", parsed.render_as_string(hide_password=True))
+    return engine
+
+
+def is_duckdb(engine: Engine) -> bool:
+    return engine.dialect.name == "duckdb"
+
+
+def _make_parent_folder(database: str | None) -> None:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _set_duckdb_utc(dbapi_connection, _record) -> None:
+    # The time zone is per connection (PostgreSQL gets it as a connect option);
+    # times are stored in UTC and converted for display, so every connection
+    # must agree on UTC whatever the machine's zone.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TimeZone = 'UTC'")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """Create an engine and connect once, translating DuckDB's lock error."""
+    engine = create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as error:
+        engine.dispose()
+        if "Could not set lock on file" in str(error.orig):
+            raise DatabaseLockedError(
+                "The DuckDB file is open in another process (most likely the "
+                "dashboard). Stop that process first, or move to PostgreSQL to "
+                "share one database between processes."
+            ) from None
+        raise
+    return engine

@@ -1,0 +1,252 @@
+"""Demo data, made by driving the domain functions the way members would.
+
+Every demo account's password is DEMO_PASSWORD; the README lists the accounts.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from faker import Faker
+from sqlalchemy.engine import Engine
+
+from flo_comms.agencies import create_agency, create_agency_contact
+from flo_comms.candidates import CandidateSource, count_candidates, create_candidate
+from flo_comms.communications import (
+    CommunicationDraft,
+    CommunicationType,
+    delete_communication,
+    edit_communication,
+    log_communication,
+)
+from flo_comms.errors import FloCommsError
+from flo_comms.jobs import create_application, create_job
+from flo_comms.members import Member, Role, count_members, create_member
+from flo_comms.timezones import now_utc, to_local
+
+logger = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "flo-demo-2026"
+DEMO_DOMAIN = "flo-demo.test"
+# The three accounts the README names, one per role.
+DEMO_ACCOUNTS = (
+    ("admin", Role.ADMIN, "America/New_York"),
+    ("recruiter", Role.RECRUITER, "Europe/London"),
+    ("manager", Role.MANAGER, "America/Los_Angeles"),
+)
+TIME_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+)
+JOB_TITLES = (
+    "Senior Backend Engineer",
+    "Product Designer",
+    "Data Analyst",
+    "Customer Success Manager",
+    "Sales Development Representative",
+    "Engineering Manager",
+    "Technical Recruiter",
+    "Marketing Coordinator",
+)
+# Weights follow what recruiting teams log by hand: mostly calls and email.
+TYPE_WEIGHTS = {
+    CommunicationType.PHONE_CALL: 30,
+    CommunicationType.EMAIL: 25,
+    CommunicationType.VIDEO_CALL: 15,
+    CommunicationType.TEXT_MESSAGE: 10,
+    CommunicationType.LINKEDIN_MESSAGE: 10,
+    CommunicationType.IN_PERSON_MEETING: 6,
+    CommunicationType.LETTER: 2,
+    CommunicationType.OTHER: 2,
+}
+SUBJECTS = (
+    "Intro call about the {job} role",
+    "Follow-up on the {job} interview",
+    "Salary expectations for {job}",
+    "Availability for a second round",
+    "Checked in after the onsite",
+    "Reference check arranged",
+    "Questions about relocation",
+    "Offer details discussed",
+    "Coffee chat at the career fair",
+    "Portfolio review feedback",
+)
+
+
+class DemoRefused(FloCommsError):
+    """The database already holds data; demo data would mix with it."""
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    members: int = 12
+    candidates: int = 300
+    communications: int = 600
+
+
+def create_demo_data(
+    engine: Engine, size: DemoSize = DemoSize(), *, seed: int = 2026
+) -> None:
+    """Fill an empty database with generated members, candidates and history."""
+    if count_members(engine) or count_candidates(engine):
+        raise DemoRefused(
+            "This database already holds members or candidates; demo data goes "
+            "only into an empty database."
+        )
+    fake = Faker()
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+
+    team = _create_members(engine, fake, rng, size.members)
+    contacts = _create_agencies(engine, fake)
+    candidate_ids = _create_candidates(engine, fake, rng, size.candidates, contacts)
+    job_titles = _create_jobs(engine, rng, candidate_ids)
+    _log_history(engine, fake, rng, team, candidate_ids, job_titles, size)
+    logger.info(
+        "demo data: %s members, %s candidates, %s communications",
+        len(team),
+        len(candidate_ids),
+        size.communications,
+    )
+
+
+def _create_members(
+    engine: Engine, fake: Faker, rng: random.Random, count: int
+) -> list[Member]:
+    team = []
+    for local_part, role, zone in DEMO_ACCOUNTS:
+        team.append(
+            create_member(
+                engine,
+                name=fake.name(),
+                email=f"{local_part}@{DEMO_DOMAIN}",
+                role=role,
+                password=DEMO_PASSWORD,
+                time_zone=zone,
+            )
+        )
+    roles = [Role.RECRUITER] * 5 + [Role.ADMIN] * 2 + [Role.MANAGER]
+    while len(team) < count:
+        name = fake.unique.name()
+        local_part = name.lower().replace(" ", ".").replace("'", "")
+        team.append(
+            create_member(
+                engine,
+                name=name,
+                email=f"{local_part}@{DEMO_DOMAIN}",
+                role=rng.choice(roles),
+                password=DEMO_PASSWORD,
+                time_zone=rng.choice(TIME_ZONES),
+            )
+        )
+    return team
+
+
+def _create_agencies(engine: Engine, fake: Faker) -> list[int]:
+    contacts = []
+    for _ in range(3):
+        agency_id = create_agency(engine, f"{fake.unique.last_name()} Talent Partners")
+        for _ in range(2):
+            contacts.append(
+                create_agency_contact(
+                    engine, agency_id, fake.name(), fake.unique.company_email()
+                )
+            )
+    return contacts
+
+
+def _create_candidates(
+    engine: Engine,
+    fake: Faker,
+    rng: random.Random,
+    count: int,
+    contacts: list[int],
+) -> list[int]:
+    sources = list(CandidateSource)
+    weights = [30, 15, 15, 20, 12, 8]
+    ids = []
+    for _ in range(count):
+        source = rng.choices(sources, weights)[0]
+        # A few candidates have no address: contact with them is by phone.
+        email = fake.unique.free_email() if rng.random() > 0.03 else None
+        ids.append(
+            create_candidate(
+                engine,
+                name=fake.name(),
+                email=email,
+                phone=fake.phone_number(),
+                source=source,
+                agency_contact_id=(
+                    rng.choice(contacts) if source == CandidateSource.AGENCY else None
+                ),
+            )
+        )
+    return ids
+
+
+def _create_jobs(
+    engine: Engine, rng: random.Random, candidate_ids: list[int]
+) -> list[str]:
+    job_ids = [create_job(engine, title, "Remote") for title in JOB_TITLES]
+    for candidate_id in candidate_ids:
+        if rng.random() < 0.6:
+            create_application(engine, rng.choice(job_ids), candidate_id)
+    return list(JOB_TITLES)
+
+
+def _log_history(
+    engine: Engine,
+    fake: Faker,
+    rng: random.Random,
+    team: list[Member],
+    candidate_ids: list[int],
+    job_titles: list[str],
+    size: DemoSize,
+) -> None:
+    loggers = [m for m in team if m.role.can_log_communications]
+    types = list(TYPE_WEIGHTS)
+    weights = list(TYPE_WEIGHTS.values())
+    now = now_utc()
+    # Some candidates are talked to far more than others.
+    busy = rng.sample(candidate_ids, k=max(1, len(candidate_ids) // 10))
+    logged: list[tuple[Member, int, CommunicationDraft]] = []
+    for _ in range(size.communications):
+        author = rng.choice(loggers)
+        candidate = (
+            rng.choice(busy) if rng.random() < 0.3 else rng.choice(candidate_ids)
+        )
+        extra = rng.sample(candidate_ids, k=rng.choice((0, 0, 0, 0, 1, 2)))
+        colleague = [rng.choice(team).id] if rng.random() < 0.15 else []
+        when = now - timedelta(minutes=rng.randint(60, 365 * 24 * 60))
+        draft = CommunicationDraft(
+            comm_type=rng.choices(types, weights)[0].value,
+            occurred_local=to_local(when, author.time_zone).replace(
+                tzinfo=None, second=0, microsecond=0
+            ),
+            time_zone=author.time_zone,
+            sender_member_ids=tuple({author.id, *colleague}),
+            recipient_candidate_ids=(candidate, *[c for c in extra if c != candidate]),
+            recipient_member_ids=(),
+            subject=rng.choice(SUBJECTS).format(job=rng.choice(job_titles)),
+            description="\n\n".join(fake.paragraphs(nb=rng.randint(1, 3))),
+        )
+        entry_id = log_communication(
+            engine, author, draft, logged_from_candidate_id=candidate
+        )
+        logged.append((author, entry_id, draft))
+
+    # A few entries corrected or withdrawn afterwards, so that history shows.
+    for author, entry_id, draft in rng.sample(logged, k=min(10, len(logged))):
+        corrected = CommunicationDraft(
+            **{**draft.__dict__, "subject": draft.subject + " (corrected)"}
+        )
+        edit_communication(engine, author, entry_id, corrected)
+    for author, entry_id, _ in rng.sample(logged, k=min(5, len(logged))):
+        delete_communication(engine, author, entry_id)

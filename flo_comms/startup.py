@@ -1,0 +1,32 @@
+"""Opening the database the way the dashboard and the command line both need."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.engine import Engine
+
+from flo_comms.config import DatabaseSettings, database_settings
+from flo_comms.db import open_engine
+from flo_comms.members import count_members
+from flo_comms.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+
+def open_database(settings: DatabaseSettings | None = None) -> Engine:
+    """Open the configured database and bring its schema up to date.
+
+    The embedded default is filled with demo data the first time it is opened
+    empty, so that a fresh checkout shows a living app. A database named by
+    FLO_COMMS_DATABASE_URL is never filled unless someone asks (flo-comms demo).
+    """
+    settings = settings or database_settings()
+    engine = open_engine(settings.url)
+    upgrade(engine)
+    if settings.is_embedded_default and count_members(engine) == 0:
+        from flo_comms.demo import create_demo_data
+
+        logger.info("empty embedded database: creating demo data")
+        create_demo_data(engine)
+    return engine

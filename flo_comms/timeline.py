@@ -1,0 +1,234 @@
+"""Reading a candidate's Communications tab: filtered, newest first, paged."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from flo_comms.communications import Communication, Participant, ParticipantRole, Source
+from flo_comms.errors import NotFound
+from flo_comms.schema import (
+    communication_candidates,
+    communication_history,
+    communication_participants,
+    communications,
+    jobs,
+    members,
+    outreach_events,
+)
+from flo_comms.timezones import start_of_local_day
+
+TIMELINE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    """What the member narrowed the tab to; empty means everything.
+
+    Dates are whole days in the viewer's time zone, both ends included.
+    """
+
+    sources: frozenset[str] = frozenset()
+    comm_types: frozenset[str] = frozenset()
+    start_date: date | None = None
+    end_date: date | None = None
+    text: str = ""
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[Communication]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One edit or deletion, with the entry as it was before it."""
+
+    action: str
+    changed_by_name: str
+    changed_at: datetime
+    previous: dict = field(default_factory=dict)
+
+
+def _conditions(criteria: TimelineFilter) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = [communications.c.deleted_at.is_(None)]
+    if criteria.sources:
+        conditions.append(communications.c.source.in_(sorted(criteria.sources)))
+    if criteria.comm_types:
+        conditions.append(communications.c.comm_type.in_(sorted(criteria.comm_types)))
+    if criteria.start_date:
+        start = start_of_local_day(criteria.start_date, criteria.time_zone)
+        conditions.append(communications.c.occurred_at >= start)
+    if criteria.end_date:
+        day_after = criteria.end_date + timedelta(days=1)
+        end = start_of_local_day(day_after, criteria.time_zone)
+        conditions.append(communications.c.occurred_at < end)
+    text = criteria.text.strip().lower()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(
+            sa.or_(
+                sa.func.lower(communications.c.subject).like(pattern, escape="\\"),
+                sa.func.lower(communications.c.body).like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+_ENTRY_COLUMNS = (
+    communications.c.id,
+    communications.c.source,
+    communications.c.comm_type,
+    communications.c.email_kind,
+    communications.c.subject,
+    communications.c.body,
+    communications.c.occurred_at,
+    jobs.c.title.label("job_title"),
+    outreach_events.c.title.label("event_title"),
+    communications.c.logged_by.label("logged_by_id"),
+    members.c.name.label("logged_by_name"),
+    communications.c.logged_at,
+    communications.c.updated_at,
+)
+
+
+def _with_names(query: sa.Select) -> sa.Select:
+    return (
+        query.outerjoin(jobs, jobs.c.id == communications.c.job_id)
+        .outerjoin(outreach_events, outreach_events.c.id == communications.c.event_id)
+        .outerjoin(members, members.c.id == communications.c.logged_by)
+    )
+
+
+def _participants_of(
+    connection: Connection, ids: list[int]
+) -> dict[int, tuple[Participant, ...]]:
+    if not ids:
+        return {}
+    rows = connection.execute(
+        sa.select(communication_participants)
+        .where(communication_participants.c.communication_id.in_(ids))
+        .order_by(
+            communication_participants.c.communication_id,
+            communication_participants.c.id,
+        )
+    )
+    people: dict[int, list[Participant]] = defaultdict(list)
+    for row in rows:
+        people[row.communication_id].append(
+            Participant(
+                role=ParticipantRole(row.role),
+                name=row.name,
+                address=row.address,
+                member_id=row.member_id,
+                candidate_id=row.candidate_id,
+                agency_contact_id=row.agency_contact_id,
+            )
+        )
+    return {i: tuple(p) for i, p in people.items()}
+
+
+def _entries(connection: Connection, rows: list[sa.Row]) -> list[Communication]:
+    people = _participants_of(connection, [row.id for row in rows])
+    return [
+        Communication(
+            **{
+                **row._asdict(),
+                "source": Source(row.source),
+                "participants": people.get(row.id, ()),
+            }
+        )
+        for row in rows
+    ]
+
+
+def candidate_timeline(
+    engine: Engine,
+    candidate_id: int,
+    criteria: TimelineFilter = TimelineFilter(),
+    *,
+    page: int = 1,
+    page_size: int = TIMELINE_PAGE_SIZE,
+) -> TimelinePage:
+    """One page of a candidate's communications, newest first."""
+    conditions = [
+        communication_candidates.c.candidate_id == candidate_id,
+        *_conditions(criteria),
+    ]
+    joined = communication_candidates.join(
+        communications,
+        communications.c.id == communication_candidates.c.communication_id,
+    )
+    query = (
+        _with_names(sa.select(*_ENTRY_COLUMNS).select_from(joined))
+        .where(*conditions)
+        .order_by(communications.c.occurred_at.desc(), communications.c.id.desc())
+        .limit(page_size)
+        .offset((max(page, 1) - 1) * page_size)
+    )
+    total_query = sa.select(sa.func.count()).select_from(joined).where(*conditions)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+        total = connection.execute(total_query).scalar_one()
+        entries = _entries(connection, rows)
+    return TimelinePage(entries=entries, total=total, page=page, page_size=page_size)
+
+
+def get_communication(engine: Engine, communication_id: int) -> Communication:
+    """One entry that is still on the timelines."""
+    query = _with_names(sa.select(*_ENTRY_COLUMNS).select_from(communications)).where(
+        communications.c.id == communication_id, communications.c.deleted_at.is_(None)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+        if not rows:
+            raise NotFound("This communication no longer exists.")
+        return _entries(connection, rows)[0]
+
+
+def communication_history_of(
+    engine: Engine, communication_id: int
+) -> list[HistoryEntry]:
+    """Every edit and deletion of an entry, oldest first."""
+    query = (
+        sa.select(
+            communication_history.c.action,
+            members.c.name,
+            communication_history.c.changed_at,
+            communication_history.c.previous,
+        )
+        .join(members, members.c.id == communication_history.c.changed_by)
+        .where(communication_history.c.communication_id == communication_id)
+        .order_by(communication_history.c.changed_at, communication_history.c.id)
+    )
+    with engine.connect() as connection:
+        return [
+            HistoryEntry(action, name, changed_at, json.loads(previous))
+            for action, name, changed_at, previous in connection.execute(query)
+        ]
+
+
+def candidates_attached_to(engine: Engine, communication_id: int) -> set[int]:
+    """The candidates whose tab shows this entry."""
+    with engine.connect() as connection:
+        return set(
+            connection.execute(
+                sa.select(communication_candidates.c.candidate_id).where(
+                    communication_candidates.c.communication_id == communication_id
+                )
+            ).scalars()
+        )
