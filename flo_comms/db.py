@@ -26,10 +26,14 @@ def create_engine(url: str) -> Engine:
         if parsed.drivername == "postgresql":
             # psycopg 3 is the driver we ship; plain postgresql:// means psycopg2.
             parsed = parsed.set(drivername="postgresql+psycopg")
+        # Options in the URL (a search_path, say) are kept beside the zone. They
+        # stay in the URL as well, so that engine.url still names the same
+        # database and schema; connect_args take precedence over the URL's.
+        options = f"{parsed.query.get('options', '')} -c timezone=UTC".strip()
         engine = sa.create_engine(
             parsed,
             pool_pre_ping=True,
-            connect_args={"options": "-c timezone=UTC"},
+            connect_args={"options": options},
         )
     logger.debug("engine for %s", parsed.render_as_string(hide_password=True))
     return engine

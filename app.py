@@ -1,0 +1,42 @@
+"""Flo Communications: the entry point. Registers every page and asks for sign-in.
+
+The pages live in views/, not pages/: Streamlit treats a folder named pages/
+beside the entry file as old-style automatic pages and, on a reload or a first
+request to a page's address, runs that page file without this one (no sign-in,
+no navigation). Keeping the folder under another name leaves st.navigation as
+the only router.
+"""
+
+import streamlit as st
+
+from ui.session import current_member, engine, sign_out
+from ui.sign_in import sign_in_form
+
+st.set_page_config(page_title="Flo Communications", page_icon="✉️", layout="wide")
+
+pages = [
+    st.Page(
+        "views/candidates.py", title="Candidates", icon=":material/group:", default=True
+    ),
+    st.Page(
+        "views/profile.py",
+        title="Candidate profile",
+        icon=":material/person:",
+        url_path="profile",
+        visibility="hidden",
+    ),
+]
+
+member = current_member()
+if member is None:
+    # The requested page and its query parameters stay in the address bar, so a
+    # deep link opens where it pointed once the member has signed in.
+    st.navigation(pages, position="hidden")
+    sign_in_form(engine())
+    st.stop()
+
+navigation = st.navigation(pages)
+with st.sidebar:
+    st.write(f"**{member.name}**  \n{member.role.label} · {member.time_zone}")
+    st.button("Sign out", on_click=sign_out, icon=":material/logout:")
+navigation.run()

@@ -1,0 +1,296 @@
+"""The + New Communication modal, also used to edit an entry, and the delete check.
+
+Which modal is open lives in session state, not in the click that opened it,
+so the modal survives reruns; saving happens in the button's callback, which
+calls flo_comms and either closes the modal or leaves each field's message in
+session state to show beside it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from flo_comms.candidates import candidate_names, search_candidates
+from flo_comms.communications import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    CommunicationDraft,
+    CommunicationType,
+    delete_communication,
+    draft_of,
+    edit_communication,
+    log_communication,
+)
+from flo_comms.errors import FloCommsError, ValidationError
+from flo_comms.members import Member, list_members
+from flo_comms.timeline import get_communication
+from flo_comms.timezones import now_utc, to_local
+from ui.session import engine
+
+FORM_KEY = "communication_form"
+DELETE_KEY = "communication_to_delete"
+FLASH_KEY = "flash"
+ERRORS_KEY = "cf_errors"
+FIELD_KEYS = (
+    "cf_type",
+    "cf_date",
+    "cf_time",
+    "cf_sent_by",
+    "cf_to_candidates",
+    "cf_to_members",
+    "cf_candidate_search",
+    "cf_subject",
+    "cf_description",
+    ERRORS_KEY,
+)
+
+
+def _fill_fields(draft: CommunicationDraft) -> None:
+    state = st.session_state
+    state["cf_type"] = draft.comm_type
+    state["cf_date"] = draft.occurred_local.date()
+    state["cf_time"] = draft.occurred_local.time()
+    state["cf_sent_by"] = list(draft.sender_member_ids)
+    state["cf_to_candidates"] = list(draft.recipient_candidate_ids)
+    state["cf_to_members"] = list(draft.recipient_member_ids)
+    state["cf_candidate_search"] = ""
+    state["cf_subject"] = draft.subject
+    state["cf_description"] = draft.description
+    state[ERRORS_KEY] = {}
+
+
+def open_new_form(member: Member, candidate_id: int) -> None:
+    """Open the modal for a new entry on ``candidate_id``'s profile."""
+    now = to_local(now_utc(), member.time_zone).replace(tzinfo=None)
+    now -= timedelta(
+        minutes=now.minute % 5, seconds=now.second, microseconds=now.microsecond
+    )
+    _fill_fields(
+        CommunicationDraft(
+            comm_type=None,
+            occurred_local=now,
+            time_zone=member.time_zone,
+            sender_member_ids=(member.id,),
+            recipient_candidate_ids=(candidate_id,),
+            recipient_member_ids=(),
+            subject="",
+            description="",
+        )
+    )
+    # One token per opened form: a second click on Save finds the first entry.
+    st.session_state[FORM_KEY] = {
+        "mode": "new",
+        "candidate_id": candidate_id,
+        "token": uuid.uuid4().hex,
+    }
+
+
+def open_edit_form(member: Member, communication_id: int) -> None:
+    """Open the modal prefilled with an entry's current values."""
+    entry = get_communication(engine(), communication_id)
+    _fill_fields(draft_of(entry, member.time_zone))
+    st.session_state[FORM_KEY] = {"mode": "edit", "id": communication_id}
+
+
+def close_form() -> None:
+    st.session_state.pop(FORM_KEY, None)
+    for key in FIELD_KEYS:
+        st.session_state.pop(key, None)
+
+
+def _draft_from_fields(member: Member) -> CommunicationDraft:
+    state = st.session_state
+    day, clock = state.get("cf_date"), state.get("cf_time")
+    return CommunicationDraft(
+        comm_type=state.get("cf_type"),
+        occurred_local=datetime.combine(day, clock) if day and clock else None,
+        time_zone=member.time_zone,
+        sender_member_ids=tuple(state.get("cf_sent_by") or ()),
+        recipient_candidate_ids=tuple(state.get("cf_to_candidates") or ()),
+        recipient_member_ids=tuple(state.get("cf_to_members") or ()),
+        subject=state.get("cf_subject") or "",
+        description=state.get("cf_description") or "",
+    )
+
+
+def save_form(member: Member) -> None:
+    """Save the open form through flo_comms; on refusal keep it open with messages."""
+    form = st.session_state.get(FORM_KEY)
+    if form is None:
+        return
+    draft = _draft_from_fields(member)
+    try:
+        if form["mode"] == "new":
+            log_communication(
+                engine(),
+                member,
+                draft,
+                logged_from_candidate_id=form["candidate_id"],
+                form_token=form["token"],
+            )
+            message = "Communication logged."
+        else:
+            edit_communication(engine(), member, form["id"], draft)
+            message = "Communication updated."
+    except ValidationError as error:
+        st.session_state[ERRORS_KEY] = error.errors
+        return
+    except FloCommsError as error:
+        st.session_state[ERRORS_KEY] = {"form": str(error)}
+        return
+    close_form()
+    st.session_state[FLASH_KEY] = message
+
+
+def _field_error(field: str) -> None:
+    message = st.session_state.get(ERRORS_KEY, {}).get(field)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def _candidate_picker(candidate_id: int | None) -> None:
+    selected = list(st.session_state.get("cf_to_candidates") or [])
+    search = st.text_input(
+        "Find candidates to add",
+        key="cf_candidate_search",
+        placeholder="Type part of a name or email",
+    )
+    found = search_candidates(engine(), search, page_size=20).rows if search else []
+    options = list(
+        dict.fromkeys(
+            [
+                *selected,
+                *([candidate_id] if candidate_id else []),
+                *(r.id for r in found),
+            ]
+        )
+    )
+    names = candidate_names(engine(), options)
+    st.multiselect(
+        "Sent to: candidates",
+        options,
+        key="cf_to_candidates",
+        format_func=lambda i: names.get(i, f"candidate {i}"),
+    )
+
+
+def form_body(member: Member) -> None:
+    """The fields of the modal; drawn inside the dialog, testable on its own."""
+    form = st.session_state[FORM_KEY]
+    _field_error("form")
+    types = [t.value for t in CommunicationType]
+    st.selectbox(
+        "Communication type",
+        types,
+        key="cf_type",
+        format_func=lambda v: CommunicationType(v).label,
+        index=None,
+        placeholder="Choose a type",
+    )
+    _field_error("comm_type")
+    day, clock = st.columns(2)
+    day.date_input("Date", key="cf_date", format="YYYY-MM-DD")
+    clock.time_input("Time", key="cf_time", step=timedelta(minutes=5))
+    st.caption(f"In your time zone, {member.time_zone}.")
+    _field_error("occurred_at")
+
+    team = list_members(engine())
+    member_names = {m.id: m.name for m in team}
+    st.multiselect(
+        "Sent by",
+        list(member_names),
+        key="cf_sent_by",
+        format_func=lambda i: member_names.get(i, f"member {i}"),
+    )
+    _field_error("sent_by")
+    _candidate_picker(form.get("candidate_id"))
+    st.multiselect(
+        "Sent to: members",
+        list(member_names),
+        key="cf_to_members",
+        format_func=lambda i: member_names.get(i, f"member {i}"),
+    )
+    _field_error("sent_to")
+    st.text_input("Subject", key="cf_subject", max_chars=MAX_SUBJECT_LENGTH)
+    _field_error("subject")
+    st.text_area(
+        "Description",
+        key="cf_description",
+        height=180,
+        max_chars=MAX_DESCRIPTION_LENGTH,
+    )
+    _field_error("description")
+
+    save, cancel = st.columns(2)
+    save.button(
+        "Save",
+        type="primary",
+        key="cf_save",
+        on_click=save_form,
+        args=(member,),
+        width="stretch",
+    )
+    cancel.button("Cancel", key="cf_cancel", on_click=close_form, width="stretch")
+
+
+@st.dialog("Communication", width="large", on_dismiss=close_form)
+def communication_dialog(member: Member) -> None:
+    if FORM_KEY not in st.session_state:
+        # Saved or cancelled by a callback: a full rerun closes the modal.
+        st.rerun()
+    mode = st.session_state[FORM_KEY]["mode"]
+    st.subheader("New communication" if mode == "new" else "Edit communication")
+    form_body(member)
+
+
+def ask_to_delete(communication_id: int) -> None:
+    st.session_state[DELETE_KEY] = communication_id
+
+
+def cancel_delete() -> None:
+    st.session_state.pop(DELETE_KEY, None)
+
+
+def confirm_delete(member: Member) -> None:
+    communication_id = st.session_state.pop(DELETE_KEY, None)
+    if communication_id is None:
+        return
+    try:
+        delete_communication(engine(), member, communication_id)
+    except FloCommsError as error:
+        st.session_state[FLASH_KEY] = f"Not deleted: {error}"
+        return
+    st.session_state[FLASH_KEY] = (
+        "Communication deleted. It has left every timeline; its history is kept."
+    )
+
+
+@st.dialog("Delete this communication?", on_dismiss=cancel_delete)
+def delete_dialog(member: Member) -> None:
+    if DELETE_KEY not in st.session_state:
+        st.rerun()
+    st.write(
+        "It leaves the Communications tab of every candidate it is attached to. "
+        "The entry and its history stay in the database."
+    )
+    delete, keep = st.columns(2)
+    delete.button(
+        "Delete",
+        type="primary",
+        key="delete_confirm",
+        on_click=confirm_delete,
+        args=(member,),
+        width="stretch",
+    )
+    keep.button("Keep it", key="delete_cancel", on_click=cancel_delete, width="stretch")
+
+
+def draw_open_dialogs(member: Member) -> None:
+    """Draw whichever modal session state says is open."""
+    if FORM_KEY in st.session_state:
+        communication_dialog(member)
+    elif DELETE_KEY in st.session_state:
+        delete_dialog(member)

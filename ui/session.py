@@ -1,0 +1,45 @@
+"""The database engine for this process and the signed-in member of this session."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from flo_comms.config import database_settings
+from flo_comms.members import Member
+from flo_comms.startup import open_database
+
+MEMBER_KEY = "member"
+
+
+@st.cache_resource(
+    show_spinner="Opening the database (the very first start also creates demo data)…"
+)
+def _engine_for(url: str) -> Engine:
+    settings = database_settings()
+    return open_database(settings if settings.url == url else None)
+
+
+def engine() -> Engine:
+    """The one engine of this process, for the configured database URL."""
+    return _engine_for(database_settings().url)
+
+
+def current_member() -> Member | None:
+    return st.session_state.get(MEMBER_KEY)
+
+
+def require_member() -> Member:
+    """The signed-in member; app.py never runs a page without one."""
+    member = current_member()
+    if member is None:
+        st.stop()
+    return member
+
+
+def sign_in(member: Member) -> None:
+    st.session_state[MEMBER_KEY] = member
+
+
+def sign_out() -> None:
+    st.session_state.clear()

@@ -1,0 +1,136 @@
+"""Drawing one entry of a Communications tab: the preview, ⋮ menu and details."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from flo_comms.communications import (
+    Communication,
+    CommunicationType,
+    Participant,
+    Source,
+)
+from flo_comms.members import Member
+from flo_comms.timeline import communication_history_of
+from flo_comms.timezones import format_local
+from ui.communication_form import ask_to_delete, open_edit_form
+from ui.session import engine
+from ui.text import plain, preview
+
+TYPE_ICONS = {
+    CommunicationType.EMAIL: ":material/mail:",
+    CommunicationType.PHONE_CALL: ":material/call:",
+    CommunicationType.TEXT_MESSAGE: ":material/sms:",
+    CommunicationType.VIDEO_CALL: ":material/videocam:",
+    CommunicationType.IN_PERSON_MEETING: ":material/groups:",
+    CommunicationType.LINKEDIN_MESSAGE: ":material/work:",
+    CommunicationType.LETTER: ":material/markunread_mailbox:",
+    CommunicationType.OTHER: ":material/forum:",
+}
+
+
+def _type_label(entry: Communication) -> str:
+    try:
+        kind = CommunicationType(entry.comm_type)
+    except ValueError:
+        return plain(entry.comm_type)
+    return f"{TYPE_ICONS[kind]} {kind.label}"
+
+
+def _people(people: list[Participant]) -> str:
+    return ", ".join(p.label for p in people) if people else "—"
+
+
+def _menu(entry: Communication, member: Member) -> None:
+    with st.popover("⋮", help="Edit or delete this communication"):
+        st.button(
+            "Edit",
+            key=f"edit_{entry.id}",
+            icon=":material/edit:",
+            on_click=open_edit_form,
+            args=(member, entry.id),
+        )
+        st.button(
+            "Delete",
+            key=f"delete_{entry.id}",
+            icon=":material/delete:",
+            on_click=ask_to_delete,
+            args=(entry.id,),
+        )
+
+
+def _details(entry: Communication, member: Member) -> None:
+    with st.expander("details"):
+        st.text(entry.body or "(no description)")
+        st.divider()
+        facts = [
+            ("Type", _type_label(entry)),
+            ("Date", format_local(entry.occurred_at, member.time_zone)),
+            ("Sent by", plain(_people(entry.senders))),
+            ("To", plain(_people(entry.to))),
+        ]
+        if entry.cc:
+            facts.append(("Cc", plain(_people(entry.cc))))
+        if entry.bcc:
+            facts.append(("Bcc", plain(_people(entry.bcc))))
+        if entry.job_title:
+            facts.append(("Job", plain(entry.job_title)))
+        if entry.event_title:
+            facts.append(("Event", plain(entry.event_title)))
+        if entry.email_kind:
+            facts.append(("Email", plain(entry.email_kind)))
+        facts.append(
+            (
+                "Source",
+                "System generated"
+                if entry.source == Source.SYSTEM
+                else "Logged by hand",
+            )
+        )
+        facts.append(("Logged", format_local(entry.logged_at, member.time_zone)))
+        if entry.updated_at:
+            facts.append(
+                ("Last edited", format_local(entry.updated_at, member.time_zone))
+            )
+        st.markdown("  \n".join(f"**{label}:** {value}" for label, value in facts))
+        if entry.updated_at:
+            _history(entry, member)
+
+
+def _history(entry: Communication, member: Member) -> None:
+    st.markdown("**Earlier versions**")
+    for change in communication_history_of(engine(), entry.id):
+        before = change.previous
+        st.caption(
+            plain(
+                f"{change.action.capitalize()} by {change.changed_by_name}, "
+                f"{format_local(change.changed_at, member.time_zone)}. Before: "
+                f"“{before.get('subject', '')}”, {before.get('comm_type', '')}"
+            )
+        )
+
+
+def draw_entry(entry: Communication, member: Member) -> None:
+    """One timeline entry, with the ⋮ menu only for the member who logged it."""
+    with st.container(border=True, key=f"communication_{entry.id}"):
+        head, menu = st.columns([12, 1])
+        with head:
+            when = format_local(entry.occurred_at, member.time_zone)
+            mark = (
+                " · :blue-badge[System generated]"
+                if entry.source == Source.SYSTEM
+                else ""
+            )
+            st.markdown(f"{_type_label(entry)} · {when}{mark}")
+            st.markdown(f"**{plain(entry.subject)}**")
+            st.text(f"From {_people(entry.senders)} · To {_people(entry.to)}")
+            if entry.body:
+                st.text(preview(entry.body))
+            if entry.source == Source.MANUAL and entry.logged_by_name:
+                st.caption(
+                    f"This communication was logged by {plain(entry.logged_by_name)}."
+                )
+        if entry.can_be_changed_by(member):
+            with menu:
+                _menu(entry, member)
+        _details(entry, member)

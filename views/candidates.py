@@ -1,0 +1,57 @@
+"""Candidates: search by name or email; a name opens the candidate's profile."""
+
+import streamlit as st
+
+from flo_comms.candidates import SEARCH_PAGE_SIZE, search_candidates
+from flo_comms.timezones import format_local
+from ui.session import engine, require_member
+
+member = require_member()
+st.title("Candidates")
+
+text = st.text_input(
+    "Search by name or email",
+    key="candidate_search",
+    placeholder="e.g. Garcia or @gmail.com",
+)
+# A new search gets a new pager, which starts on page 1.
+page_key = f"candidates_page_{text.strip().lower()}"
+page_number = st.session_state.get(page_key, 1)
+result = search_candidates(engine(), text, page=page_number)
+
+if result.total == 0:
+    if text.strip():
+        st.info(f"No candidate's name or email contains “{text.strip()}”.")
+    else:
+        st.info("There are no candidates yet.")
+    st.stop()
+
+first = (page_number - 1) * SEARCH_PAGE_SIZE + 1
+last = first + len(result.rows) - 1
+st.caption(f"{first}–{last} of {result.total} candidates")
+
+widths = [3, 3, 1.5, 2, 1.2]
+header = st.columns(widths)
+for column, label in zip(
+    header,
+    ["Name", "Email", "Source", "Latest contact", "Communications"],
+    strict=True,
+):
+    column.markdown(f"**{label}**")
+for row in result.rows:
+    name, email, source, latest, count = st.columns(widths)
+    name.page_link(
+        "views/profile.py", label=row.name, query_params={"candidate": row.id}
+    )
+    email.write(row.email or "—")
+    source.write(row.source)
+    latest.write(
+        format_local(row.last_contact_at, member.time_zone)
+        if row.last_contact_at
+        else "never"
+    )
+    count.write(str(row.communication_count))
+
+page_count = -(-result.total // SEARCH_PAGE_SIZE)
+if page_count > 1:
+    st.pagination(page_count, key=page_key)

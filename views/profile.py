@@ -1,0 +1,129 @@
+"""A candidate's full profile, opened by ?candidate=<id>: the Communications tab."""
+
+import streamlit as st
+
+from flo_comms.candidates import get_candidate
+from flo_comms.communications import CommunicationType, Source
+from flo_comms.errors import NotFound
+from flo_comms.timeline import TimelineFilter, candidate_timeline
+from flo_comms.timezones import format_local
+from ui.communication_form import FLASH_KEY, draw_open_dialogs, open_new_form
+from ui.session import engine, require_member
+from ui.text import plain
+from ui.timeline_view import draw_entry
+
+member = require_member()
+
+raw_id = st.query_params.get("candidate", "")
+if not raw_id.isdigit():
+    st.error("No candidate chosen: open a profile from the candidates list.")
+    st.page_link(
+        "views/candidates.py", label="Go to candidates", icon=":material/group:"
+    )
+    st.stop()
+try:
+    candidate = get_candidate(engine(), int(raw_id))
+except NotFound:
+    st.error(f"There is no candidate with id {raw_id}. It may have been removed.")
+    st.page_link(
+        "views/candidates.py", label="Go to candidates", icon=":material/group:"
+    )
+    st.stop()
+
+if flash := st.session_state.pop(FLASH_KEY, None):
+    st.toast(flash)
+draw_open_dialogs(member)
+
+st.title(candidate.name)
+facts = [candidate.email or "no email address", candidate.source.value]
+if candidate.agency_contact_name:
+    facts.append(
+        f"submitted by {candidate.agency_contact_name} ({candidate.agency_name})"
+    )
+st.caption(plain(" · ".join(facts)))
+
+communications_tab, profile_tab = st.tabs(["Communications", "Profile"])
+
+with profile_tab:
+    st.markdown(
+        "  \n".join(
+            [
+                f"**Email:** {plain(candidate.email or '—')}",
+                f"**Phone:** {plain(candidate.phone or '—')}",
+                f"**Source:** {plain(candidate.source.value)}",
+                f"**Agency contact:** {plain(candidate.agency_contact_name or '—')}",
+                f"**In the system since:** "
+                f"{format_local(candidate.created_at, member.time_zone)}",
+            ]
+        )
+    )
+
+with communications_tab:
+    if member.role.can_log_communications:
+        st.button(
+            "+ New Communication",
+            type="primary",
+            key="new_communication",
+            on_click=open_new_form,
+            args=(member, candidate.id),
+        )
+    else:
+        st.caption("Managers read communications; admins and recruiters log them.")
+
+    source_filter, type_filter, date_filter, text_filter = st.columns([1, 2, 2, 2])
+    sources = source_filter.multiselect(
+        "Source",
+        [s.value for s in Source],
+        key="tl_sources",
+        placeholder="All",
+    )
+    types = type_filter.multiselect(
+        "Type",
+        [t.value for t in CommunicationType],
+        format_func=lambda v: CommunicationType(v).label,
+        key="tl_types",
+        placeholder="All",
+    )
+    dates = date_filter.date_input(
+        f"Date range ({member.time_zone})",
+        value=(),
+        key="tl_dates",
+        format="YYYY-MM-DD",
+    )
+    text = text_filter.text_input(
+        "Search subject and description",
+        key="tl_text",
+    )
+    start = dates[0] if len(dates) >= 1 else None
+    end = dates[1] if len(dates) == 2 else start
+
+    criteria = TimelineFilter(
+        sources=frozenset(sources),
+        comm_types=frozenset(types),
+        start_date=start,
+        end_date=end,
+        text=text,
+        time_zone=member.time_zone,
+    )
+    # Other filters, or another candidate, get a new pager that starts on page 1.
+    page_key = f"timeline_page_{candidate.id}_{hash(criteria)}"
+    page_number = st.session_state.get(page_key, 1)
+    timeline = candidate_timeline(engine(), candidate.id, criteria, page=page_number)
+
+    filtered = bool(sources or types or start or text.strip())
+    if timeline.total == 0:
+        st.info(
+            "No communication matches these filters; clear one to see more."
+            if filtered
+            else "No communications with this candidate yet."
+        )
+    else:
+        first = (timeline.page - 1) * timeline.page_size + 1
+        st.caption(
+            f"{first}–{first + len(timeline.entries) - 1} of {timeline.total}, "
+            "newest first"
+        )
+        for entry in timeline.entries:
+            draw_entry(entry, member)
+        if timeline.page_count > 1:
+            st.pagination(timeline.page_count, key=page_key)
