@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms.db import create_engine
 from flo_comms.schema import candidates
 
 WRITER_THREADS = 4
@@ -218,3 +219,27 @@ def test_a_result_left_half_read_does_not_block_the_next_statement_after_it(
         ).scalar_one()
 
     assert count == 10
+
+
+def test_every_session_speaks_utc(engine):
+    with engine.connect() as connection:
+        zone = connection.execute(
+            sa.select(sa.func.current_setting("TimeZone"))
+        ).scalar_one()
+
+    assert zone == "UTC"
+
+
+def test_an_engine_made_from_engine_url_reaches_the_same_database(engine):
+    # The URL may carry connection options (a PostgreSQL search_path, say);
+    # losing them would silently point a second engine at another schema.
+    with engine.begin() as connection:
+        insert_candidate(connection, "Casey Candidate")
+
+    twin = create_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        names = candidate_names(twin)
+    finally:
+        twin.dispose()
+
+    assert names == ["Casey Candidate"]
