@@ -38,5 +38,7 @@ if member is None:
 navigation = st.navigation(pages)
 with st.sidebar:
     st.write(f"**{member.name}**  \n{member.role.label} · {member.time_zone}")
+    # With one visible page Streamlit draws no menu, so the way back is a link.
+    st.page_link(pages[0], label="Candidates", icon=":material/group:")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 navigation.run()

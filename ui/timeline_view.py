@@ -59,40 +59,43 @@ def _menu(entry: Communication, member: Member) -> None:
         )
 
 
-def _details(entry: Communication, member: Member) -> None:
+def _facts(entry: Communication, zone: str) -> list[tuple[str, str]]:
+    """The metadata lines of the details, as (label, Markdown-safe value)."""
+    facts = [
+        ("Type", _type_label(entry)),
+        ("Date", format_local(entry.occurred_at, zone)),
+        ("Sent by", plain(_people(entry.senders))),
+        ("To", plain(_people(entry.to))),
+    ]
+    optional = [
+        ("Cc", plain(_people(entry.cc)) if entry.cc else None),
+        ("Bcc", plain(_people(entry.bcc)) if entry.bcc else None),
+        ("Job", plain(entry.job_title or "") or None),
+        ("Event", plain(entry.event_title or "") or None),
+        ("Email", plain(entry.email_kind or "") or None),
+    ]
+    facts += [(label, value) for label, value in optional if value]
+    source = "System generated" if entry.source == Source.SYSTEM else "Logged by hand"
+    facts += [("Source", source), ("Logged", format_local(entry.logged_at, zone))]
+    if entry.updated_at:
+        facts.append(("Last edited", format_local(entry.updated_at, zone)))
+    return facts
+
+
+def _details(entry: Communication, member: Member, candidate_id: int) -> None:
     with st.expander("details"):
         st.text(entry.body or "(no description)")
         st.divider()
-        facts = [
-            ("Type", _type_label(entry)),
-            ("Date", format_local(entry.occurred_at, member.time_zone)),
-            ("Sent by", plain(_people(entry.senders))),
-            ("To", plain(_people(entry.to))),
-        ]
-        if entry.cc:
-            facts.append(("Cc", plain(_people(entry.cc))))
-        if entry.bcc:
-            facts.append(("Bcc", plain(_people(entry.bcc))))
-        if entry.job_title:
-            facts.append(("Job", plain(entry.job_title)))
-        if entry.event_title:
-            facts.append(("Event", plain(entry.event_title)))
-        if entry.email_kind:
-            facts.append(("Email", plain(entry.email_kind)))
-        facts.append(
-            (
-                "Source",
-                "System generated"
-                if entry.source == Source.SYSTEM
-                else "Logged by hand",
-            )
-        )
-        facts.append(("Logged", format_local(entry.logged_at, member.time_zone)))
-        if entry.updated_at:
-            facts.append(
-                ("Last edited", format_local(entry.updated_at, member.time_zone))
-            )
+        facts = _facts(entry, member.time_zone)
         st.markdown("  \n".join(f"**{label}:** {value}" for label, value in facts))
+        others = [p for p in entry.to if p.candidate_id not in (None, candidate_id)]
+        for person in others:
+            st.page_link(
+                "views/profile.py",
+                label=f"Open {person.name}'s profile",
+                icon=":material/person:",
+                query_params={"candidate": person.candidate_id},
+            )
         if entry.updated_at:
             _history(entry, member)
 
@@ -105,12 +108,13 @@ def _history(entry: Communication, member: Member) -> None:
             plain(
                 f"{change.action.capitalize()} by {change.changed_by_name}, "
                 f"{format_local(change.changed_at, member.time_zone)}. Before: "
-                f"“{before.get('subject', '')}”, {before.get('comm_type', '')}"
+                f"{before.get('comm_type', '')}, “{before.get('subject', '')}”"
             )
         )
+        st.text(before.get("body", ""))
 
 
-def draw_entry(entry: Communication, member: Member) -> None:
+def draw_entry(entry: Communication, member: Member, candidate_id: int) -> None:
     """One timeline entry, with the ⋮ menu only for the member who logged it."""
     with st.container(border=True, key=f"communication_{entry.id}"):
         head, menu = st.columns([12, 1])
@@ -133,4 +137,4 @@ def draw_entry(entry: Communication, member: Member) -> None:
         if entry.can_be_changed_by(member):
             with menu:
                 _menu(entry, member)
-        _details(entry, member)
+        _details(entry, member, candidate_id)

@@ -124,6 +124,6 @@ with communications_tab:
             "newest first"
         )
         for entry in timeline.entries:
-            draw_entry(entry, member)
+            draw_entry(entry, member, candidate.id)
         if timeline.page_count > 1:
             st.pagination(timeline.page_count, key=page_key)
