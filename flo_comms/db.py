@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class DatabaseLockedError(RuntimeError):
@@ -73,3 +78,39 @@ def open_engine(url: str) -> Engine:
             ) from None
         raise
     return engine
+
+
+# SQLSTATEs PostgreSQL uses for "try again": serialization failure, deadlock.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def is_write_conflict(error: sa.exc.DBAPIError) -> bool:
+    """True when the database refused a write only because another one won a race.
+
+    DuckDB checks concurrent writes optimistically and raises a
+    TransactionException ("Transaction conflict") at the write or at commit.
+    """
+    original = error.orig
+    if type(original).__name__ == "TransactionException":
+        return True
+    return getattr(original, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def write_with_retry(
+    engine: Engine, work: Callable[[Connection], T], *, attempts: int = 4
+) -> T:
+    """Run ``work`` in one transaction, again from scratch if it lost a race.
+
+    ``work`` must be safe to repeat: everything it did is rolled back before
+    the next attempt.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
+        except sa.exc.DBAPIError as error:
+            if attempt == attempts or not is_write_conflict(error):
+                raise
+            logger.debug("write conflict, attempt %s of %s", attempt, attempts)
+            time.sleep(0.005 * 2**attempt)
+    raise AssertionError("unreachable")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -10,6 +12,17 @@ from flo_comms.members import Member
 from flo_comms.startup import open_database
 
 MEMBER_KEY = "member"
+
+# The domain logs what an operator wants to see (schema upgrades, edits,
+# deletions); send it to the dashboard's console beside Streamlit's own lines.
+_domain_logger = logging.getLogger("flo_comms")
+if not _domain_logger.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    _domain_logger.addHandler(_handler)
+    _domain_logger.setLevel(logging.INFO)
 
 
 @st.cache_resource(
