@@ -24,11 +24,12 @@ from flo_comms.communications import (
     edit_communication,
     log_communication,
 )
-from flo_comms.errors import FloCommsError, ValidationError
+from flo_comms.errors import FloCommsError, NotFound, ValidationError
 from flo_comms.members import Member, list_members
 from flo_comms.timeline import get_communication
-from flo_comms.timezones import now_utc, to_local
+from flo_comms.timezones import format_local, now_utc, to_local
 from ui.session import engine
+from ui.text import plain
 
 FORM_KEY = "communication_form"
 DELETE_KEY = "communication_to_delete"
@@ -88,11 +89,15 @@ def open_new_form(member: Member, candidate_id: int) -> None:
     }
 
 
-def open_edit_form(member: Member, communication_id: int) -> None:
-    """Open the modal prefilled with an entry's current values."""
+def open_edit_form(member: Member, communication_id: int, candidate_id: int) -> None:
+    """Open the modal on ``candidate_id``'s profile, prefilled with an entry."""
     entry = get_communication(engine(), communication_id)
     _fill_fields(draft_of(entry, member.time_zone))
-    st.session_state[FORM_KEY] = {"mode": "edit", "id": communication_id}
+    st.session_state[FORM_KEY] = {
+        "mode": "edit",
+        "id": communication_id,
+        "candidate_id": candidate_id,
+    }
 
 
 def close_form() -> None:
@@ -236,18 +241,29 @@ def form_body(member: Member) -> None:
     cancel.button("Cancel", key="cf_cancel", on_click=close_form, width="stretch")
 
 
-@st.dialog("Communication", width="large", on_dismiss=close_form)
-def communication_dialog(member: Member) -> None:
+def _close_if_saved() -> None:
     if FORM_KEY not in st.session_state:
         # Saved or cancelled by a callback: a full rerun closes the modal.
         st.rerun()
-    mode = st.session_state[FORM_KEY]["mode"]
-    st.subheader("New communication" if mode == "new" else "Edit communication")
+
+
+@st.dialog("New communication", width="large", on_dismiss=close_form)
+def new_communication_dialog(member: Member) -> None:
+    _close_if_saved()
     form_body(member)
 
 
-def ask_to_delete(communication_id: int) -> None:
-    st.session_state[DELETE_KEY] = communication_id
+@st.dialog("Edit communication", width="large", on_dismiss=close_form)
+def edit_communication_dialog(member: Member) -> None:
+    _close_if_saved()
+    form_body(member)
+
+
+def ask_to_delete(communication_id: int, candidate_id: int) -> None:
+    st.session_state[DELETE_KEY] = {
+        "id": communication_id,
+        "candidate_id": candidate_id,
+    }
 
 
 def cancel_delete() -> None:
@@ -255,11 +271,11 @@ def cancel_delete() -> None:
 
 
 def confirm_delete(member: Member) -> None:
-    communication_id = st.session_state.pop(DELETE_KEY, None)
-    if communication_id is None:
+    request = st.session_state.pop(DELETE_KEY, None)
+    if request is None:
         return
     try:
-        delete_communication(engine(), member, communication_id)
+        delete_communication(engine(), member, request["id"])
     except FloCommsError as error:
         st.session_state[FLASH_KEY] = f"Not deleted: {error}"
         return
@@ -272,6 +288,17 @@ def confirm_delete(member: Member) -> None:
 def delete_dialog(member: Member) -> None:
     if DELETE_KEY not in st.session_state:
         st.rerun()
+    try:
+        entry = get_communication(engine(), st.session_state[DELETE_KEY]["id"])
+    except NotFound:
+        cancel_delete()
+        st.warning("This communication no longer exists.")
+        return
+    st.markdown(f"**{plain(entry.subject)}**")
+    st.caption(
+        f"{CommunicationType(entry.comm_type).label}, "
+        f"{format_local(entry.occurred_at, member.time_zone)}"
+    )
     st.write(
         "It leaves the Communications tab of every candidate it is attached to. "
         "The entry and its history stay in the database."
@@ -288,9 +315,28 @@ def delete_dialog(member: Member) -> None:
     keep.button("Keep it", key="delete_cancel", on_click=cancel_delete, width="stretch")
 
 
-def draw_open_dialogs(member: Member) -> None:
-    """Draw whichever modal session state says is open."""
-    if FORM_KEY in st.session_state:
-        communication_dialog(member)
+def forget_open_dialogs(candidate_id: int | None = None) -> None:
+    """Close a modal opened on another profile than ``candidate_id``'s.
+
+    A modal belongs to the profile it was opened on: leaving that profile (the
+    browser's Back button, a link) closes it rather than carrying it along.
+    """
+    form = st.session_state.get(FORM_KEY)
+    if form is not None and form["candidate_id"] != candidate_id:
+        close_form()
+    request = st.session_state.get(DELETE_KEY)
+    if request is not None and request["candidate_id"] != candidate_id:
+        cancel_delete()
+
+
+def draw_open_dialogs(member: Member, candidate_id: int) -> None:
+    """Draw whichever modal session state says is open on this profile."""
+    forget_open_dialogs(candidate_id)
+    form = st.session_state.get(FORM_KEY)
+    if form is not None:
+        if form["mode"] == "new":
+            new_communication_dialog(member)
+        else:
+            edit_communication_dialog(member)
     elif DELETE_KEY in st.session_state:
         delete_dialog(member)

@@ -41,21 +41,21 @@ def _people(people: list[Participant]) -> str:
     return ", ".join(p.label for p in people) if people else "—"
 
 
-def _menu(entry: Communication, member: Member) -> None:
+def _menu(entry: Communication, member: Member, candidate_id: int) -> None:
     with st.popover("⋮", help="Edit or delete this communication"):
         st.button(
             "Edit",
             key=f"edit_{entry.id}",
             icon=":material/edit:",
             on_click=open_edit_form,
-            args=(member, entry.id),
+            args=(member, entry.id, candidate_id),
         )
         st.button(
             "Delete",
             key=f"delete_{entry.id}",
             icon=":material/delete:",
             on_click=ask_to_delete,
-            args=(entry.id,),
+            args=(entry.id, candidate_id),
         )
 
 
@@ -136,5 +136,5 @@ def draw_entry(entry: Communication, member: Member, candidate_id: int) -> None:
                 )
         if entry.can_be_changed_by(member):
             with menu:
-                _menu(entry, member)
+                _menu(entry, member, candidate_id)
         _details(entry, member, candidate_id)

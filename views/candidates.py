@@ -4,9 +4,11 @@ import streamlit as st
 
 from flo_comms.candidates import SEARCH_PAGE_SIZE, search_candidates
 from flo_comms.timezones import format_local
+from ui.communication_form import forget_open_dialogs
 from ui.session import engine, require_member
 
 member = require_member()
+forget_open_dialogs()
 st.title("Candidates")
 
 text = st.text_input(
@@ -30,7 +32,7 @@ first = (page_number - 1) * SEARCH_PAGE_SIZE + 1
 last = first + len(result.rows) - 1
 st.caption(f"{first}–{last} of {result.total} candidates")
 
-widths = [3, 3, 1.5, 2, 1.2]
+widths = [3, 3, 1.4, 2.2, 1.6]
 header = st.columns(widths)
 for column, label in zip(
     header,
@@ -43,14 +45,14 @@ for row in result.rows:
     name.page_link(
         "views/profile.py", label=row.name, query_params={"candidate": row.id}
     )
-    email.write(row.email or "—")
-    source.write(row.source)
-    latest.write(
+    email.text(row.email or "—")
+    source.text(row.source)
+    latest.text(
         format_local(row.last_contact_at, member.time_zone)
         if row.last_contact_at
         else "never"
     )
-    count.write(str(row.communication_count))
+    count.text(str(row.communication_count))
 
 page_count = -(-result.total // SEARCH_PAGE_SIZE)
 if page_count > 1:

@@ -32,7 +32,8 @@ except NotFound:
 
 if flash := st.session_state.pop(FLASH_KEY, None):
     st.toast(flash)
-draw_open_dialogs(member)
+
+draw_open_dialogs(member, candidate.id)
 
 st.title(candidate.name)
 facts = [candidate.email or "no email address", candidate.source.value]
