@@ -11,6 +11,7 @@ import streamlit as st
 
 from ui.session import current_member, engine, sign_out
 from ui.sign_in import sign_in_form
+from ui.text import plain
 
 st.set_page_config(page_title="Flo Communications", page_icon="✉️", layout="wide")
 
@@ -37,7 +38,7 @@ if member is None:
 
 navigation = st.navigation(pages)
 with st.sidebar:
-    st.write(f"**{member.name}**  \n{member.role.label} · {member.time_zone}")
+    st.write(f"**{plain(member.name)}**  \n{member.role.label} · {member.time_zone}")
     # With one visible page Streamlit draws no menu, so the way back is a link.
     st.page_link(pages[0], label="Candidates", icon=":material/group:")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")

@@ -6,6 +6,7 @@ from flo_comms.candidates import SEARCH_PAGE_SIZE, search_candidates
 from flo_comms.timezones import format_local
 from ui.communication_form import forget_open_dialogs
 from ui.session import engine, require_member
+from ui.text import plain
 
 member = require_member()
 forget_open_dialogs()
@@ -23,7 +24,7 @@ result = search_candidates(engine(), text, page=page_number)
 
 if result.total == 0:
     if text.strip():
-        st.info(f"No candidate's name or email contains “{text.strip()}”.")
+        st.info(f"No candidate's name or email contains “{plain(text.strip())}”.")
     else:
         st.info("There are no candidates yet.")
     st.stop()
@@ -43,7 +44,7 @@ for column, label in zip(
 for row in result.rows:
     name, email, source, latest, count = st.columns(widths)
     name.page_link(
-        "views/profile.py", label=row.name, query_params={"candidate": row.id}
+        "views/profile.py", label=plain(row.name), query_params={"candidate": row.id}
     )
     email.text(row.email or "—")
     source.text(row.source)

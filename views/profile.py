@@ -1,5 +1,7 @@
 """A candidate's full profile, opened by ?candidate=<id>: the Communications tab."""
 
+import re
+
 import streamlit as st
 
 from flo_comms.candidates import get_candidate
@@ -15,8 +17,12 @@ from ui.timeline_view import draw_entry
 member = require_member()
 
 raw_id = st.query_params.get("candidate", "")
-if not raw_id.isdigit():
-    st.error("No candidate chosen: open a profile from the candidates list.")
+if not re.fullmatch(r"[0-9]{1,18}", raw_id):
+    st.error(
+        f"“{raw_id}” is not a candidate id: open a profile from the candidates list."
+        if raw_id
+        else "No candidate chosen: open a profile from the candidates list."
+    )
     st.page_link(
         "views/candidates.py", label="Go to candidates", icon=":material/group:"
     )
@@ -24,7 +30,7 @@ if not raw_id.isdigit():
 try:
     candidate = get_candidate(engine(), int(raw_id))
 except NotFound:
-    st.error(f"There is no candidate with id {raw_id}. It may have been removed.")
+    st.error(f"There is no candidate with id {raw_id}.")
     st.page_link(
         "views/candidates.py", label="Go to candidates", icon=":material/group:"
     )
@@ -35,7 +41,7 @@ if flash := st.session_state.pop(FLASH_KEY, None):
 
 draw_open_dialogs(member, candidate.id)
 
-st.title(candidate.name)
+st.title(plain(candidate.name))
 facts = [candidate.email or "no email address", candidate.source.value]
 if candidate.agency_contact_name:
     facts.append(
@@ -110,6 +116,13 @@ with communications_tab:
     page_key = f"timeline_page_{candidate.id}_{hash(criteria)}"
     page_number = st.session_state.get(page_key, 1)
     timeline = candidate_timeline(engine(), candidate.id, criteria, page=page_number)
+    if timeline.total and not timeline.entries:
+        # A deletion emptied the last page: show the page before it instead.
+        page_number = timeline.page_count
+        st.session_state[page_key] = page_number
+        timeline = candidate_timeline(
+            engine(), candidate.id, criteria, page=page_number
+        )
 
     filtered = bool(sources or types or start or text.strip())
     if timeline.total == 0:

@@ -1,0 +1,1 @@
+"""Every page of the dashboard under Streamlit's AppTest."""
