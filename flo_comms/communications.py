@@ -18,6 +18,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms.db import write_with_retry
 from flo_comms.errors import NotFound, PermissionDenied, ValidationError
 from flo_comms.members import Member
 from flo_comms.schema import (
@@ -343,22 +344,19 @@ def log_communication(
     if errors:
         raise ValidationError(errors)
 
+    def write(connection: Connection) -> int:
+        existing = _id_for_token(connection, form_token)
+        if existing is not None:
+            return existing
+        return _insert_manual(
+            connection, author, draft, occurred_at, form_token, logged_from_candidate_id
+        )
+
     try:
-        with engine.begin() as connection:
-            existing = _id_for_token(connection, form_token)
-            if existing is not None:
-                return existing
-            communication_id = _insert_manual(
-                connection,
-                author,
-                draft,
-                occurred_at,
-                form_token,
-                logged_from_candidate_id,
-            )
+        communication_id = write_with_retry(engine, write)
     except sa.exc.DBAPIError:
         # Two submits of one form racing: the loser's insert breaks the unique
-        # token (or conflicts on commit); the winner's entry is the answer.
+        # token once the winner commits; the winner's entry is the answer.
         with engine.connect() as connection:
             existing = _id_for_token(connection, form_token)
         if existing is None:
@@ -496,13 +494,14 @@ def edit_communication(
 ) -> None:
     """Replace a manual entry's fields, keeping the previous version in history."""
     occurred_at, errors = _validate(draft)
-    with engine.begin() as connection:
+
+    def write(connection: Connection) -> None:
         row = _load_for_change(connection, editor, communication_id, "edit")
         if errors:
             raise ValidationError(errors)
-        people, errors = _resolve_participants(connection, draft)
-        if errors:
-            raise ValidationError(errors)
+        people, unknown = _resolve_participants(connection, draft)
+        if unknown:
+            raise ValidationError(unknown)
         _record_history(connection, row, editor, "edit")
         connection.execute(
             communications.update()
@@ -535,12 +534,15 @@ def edit_communication(
             draft.recipient_candidate_ids,
             AttachmentReason.RECIPIENT,
         )
+
+    write_with_retry(engine, write)
     logger.info("communication %s edited by member %s", communication_id, editor.id)
 
 
 def delete_communication(engine: Engine, member: Member, communication_id: int) -> None:
     """Take a manual entry off every timeline; the row and its history stay."""
-    with engine.begin() as connection:
+
+    def write(connection: Connection) -> None:
         row = _load_for_change(connection, member, communication_id, "delete")
         _record_history(connection, row, member, "delete")
         connection.execute(
@@ -548,6 +550,8 @@ def delete_communication(engine: Engine, member: Member, communication_id: int) 
             .where(communications.c.id == communication_id)
             .values(deleted_at=now_utc())
         )
+
+    write_with_retry(engine, write)
     logger.info("communication %s deleted by member %s", communication_id, member.id)
 
 

@@ -102,12 +102,17 @@ def write_with_retry(
     """Run ``work`` in one transaction, again from scratch if it lost a race.
 
     ``work`` must be safe to repeat: everything it did is rolled back before
-    the next attempt.
+    the next attempt. On PostgreSQL the transaction runs at REPEATABLE READ, the
+    snapshot isolation DuckDB always gives: at PostgreSQL's default READ
+    COMMITTED a lost race is not refused, the later write silently wins.
     """
     for attempt in range(1, attempts + 1):
         try:
-            with engine.begin() as connection:
-                return work(connection)
+            with engine.connect() as connection:
+                if not is_duckdb(engine):
+                    connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    return work(connection)
         except sa.exc.DBAPIError as error:
             if attempt == attempts or not is_write_conflict(error):
                 raise

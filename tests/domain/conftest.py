@@ -7,14 +7,28 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
+from flo_comms import members
 from flo_comms.communications import CommunicationDraft
 from flo_comms.members import Member
 from flo_comms.schema import communication_candidates, communications
 
 # A Thursday in January: New York is on EST (UTC-5), Berlin on CET (UTC+1).
 JANUARY_MORNING = datetime(2026, 1, 15, 9, 0)
+
+
+@pytest.fixture(autouse=True)
+def light_password_hashing(monkeypatch) -> None:
+    """Argon2 at its lightest settings: the same kind of hash, far faster.
+
+    The defaults (64 MiB, three passes) take a tenth of a second a member on an
+    idle machine and several times that on a busy one, and nearly every test
+    creates a member or two. test_members checks the defaults themselves.
+    """
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(members, "_hasher", light)
 
 
 @pytest.fixture
