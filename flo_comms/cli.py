@@ -75,6 +75,28 @@ def stats_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def copy_command(arguments: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from flo_comms.copy import copy_database, total_rows
+    from flo_comms.db import open_engine, safe_url
+
+    source = _engine(arguments)
+    target = open_engine(arguments.to)
+    try:
+        with tqdm(
+            total=total_rows(source), unit=" rows", desc="Copying", file=sys.stderr
+        ) as bar:
+            report = copy_database(source, target, progress=bar.update)
+    finally:
+        source.dispose()
+        target.dispose()
+    print(f"Copied {report.total} rows to {safe_url(arguments.to)}; row counts match:")
+    for table, count in report.target_counts.items():
+        print(f"  {table}: {count}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flo-comms",
@@ -103,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="fill an empty database with generated demo data"
     )
     demo.set_defaults(handler=demo_command)
+
+    copy = commands.add_parser(
+        "copy",
+        help="copy this database into an empty one (e.g. DuckDB to PostgreSQL)",
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="the empty target")
+    copy.set_defaults(handler=copy_command)
 
     stats = commands.add_parser("stats", help="print counts of what the database holds")
     stats.add_argument("--json", action="store_true", help="print JSON for scripts")

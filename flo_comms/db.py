@@ -11,6 +11,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from flo_comms.config import PoolSettings, pool_settings
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -20,12 +22,18 @@ class DatabaseLockedError(RuntimeError):
     """Another process holds the DuckDB file open."""
 
 
-def create_engine(url: str) -> Engine:
+class DatabaseUnavailableError(RuntimeError):
+    """The database could not be reached or opened; the message hides passwords."""
+
+
+def create_engine(url: str, pool: PoolSettings | None = None) -> Engine:
     """Build an engine whose sessions all speak UTC."""
+    pool = pool or pool_settings()
     parsed = make_url(url)
+    limits = {"pool_size": pool.size, "pool_timeout": pool.timeout}
     if parsed.get_backend_name() == "duckdb":
         _make_parent_folder(parsed.database)
-        engine = sa.create_engine(parsed, poolclass=sa.pool.QueuePool, pool_size=5)
+        engine = sa.create_engine(parsed, poolclass=sa.pool.QueuePool, **limits)
         sa.event.listen(engine, "connect", _set_duckdb_utc)
     else:
         if parsed.drivername == "postgresql":
@@ -38,10 +46,20 @@ def create_engine(url: str) -> Engine:
         engine = sa.create_engine(
             parsed,
             pool_pre_ping=True,
-            connect_args={"options": options},
+            connect_args={"options": options, "connect_timeout": pool.connect_timeout},
+            **limits,
         )
-    logger.debug("engine for %s", parsed.render_as_string(hide_password=True))
+    logger.debug("engine for %s", safe_url(parsed))
     return engine
+
+
+def safe_url(url: str | sa.URL) -> str:
+    """The URL as it may appear in logs and messages: never with its password.
+
+    >>> safe_url("postgresql://flo:s3cret@db:5432/flo")
+    'postgresql://flo:***@db:5432/flo'
+    """
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def is_duckdb(engine: Engine) -> bool:
@@ -76,7 +94,12 @@ def open_engine(url: str) -> Engine:
                 "dashboard). Stop that process first, or move to PostgreSQL to "
                 "share one database between processes."
             ) from None
-        raise
+        # The driver's own words (host, port, user; never the password), first
+        # line only; the URL as safe_url shows it.
+        reason = str(error.orig).strip().splitlines()[0]
+        raise DatabaseUnavailableError(
+            f"Cannot open {safe_url(url)}: {reason}"
+        ) from None
     return engine
 
 

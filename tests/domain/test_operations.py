@@ -1,0 +1,130 @@
+"""Running the same database from several processes, and keeping secrets out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from flo_comms.cli import main
+from flo_comms.config import PoolSettings, pool_settings
+from flo_comms.db import create_engine, safe_url
+from flo_comms.schema import communications
+
+# Each process logs the same opened form at the same moment, as two dashboard
+# processes behind a proxy would when a member double-clicks Save.
+SUBMIT = """
+import sys, time
+from datetime import datetime
+from flo_comms.communications import CommunicationDraft, log_communication
+from flo_comms.db import create_engine
+from flo_comms.members import get_member
+url, member_id, candidate_id, token, start = sys.argv[1:]
+engine = create_engine(url)
+author = get_member(engine, int(member_id))
+draft = CommunicationDraft(
+    "phone call", datetime(2026, 1, 15, 9, 0), author.time_zone, (author.id,),
+    (int(candidate_id),), (), "Same form, two processes", "",
+)
+time.sleep(max(0.0, float(start) - time.time()))
+print(log_communication(engine, author, draft, form_token=token))
+"""
+
+
+# DuckDB lets one process open its file: several processes are PostgreSQL's job.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_processes_submitting_one_form_save_one_entry(
+    engine, recruiter, candidate_id
+):
+    url = engine.url.render_as_string(hide_password=False)
+    start = str(time.time() + 2.0)
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SUBMIT,
+                url,
+                str(recruiter.id),
+                str(candidate_id),
+                "token-from-one-form",
+                start,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ},
+        )
+        for _ in range(2)
+    ]
+    results = [process.communicate(timeout=60) for process in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], results
+    ids = {int(out.strip()) for out, _ in results}
+    with engine.connect() as connection:
+        saved = connection.execute(
+            sa.select(sa.func.count()).select_from(communications)
+        ).scalar_one()
+    assert len(ids) == 1
+    assert saved == 1
+
+
+def test_pool_limits_come_from_the_environment():
+    settings = pool_settings(
+        {
+            "FLO_COMMS_POOL_SIZE": "12",
+            "FLO_COMMS_POOL_TIMEOUT": "4.5",
+            "FLO_COMMS_CONNECT_TIMEOUT": "3",
+        }
+    )
+
+    assert settings == PoolSettings(size=12, timeout=4.5, connect_timeout=3)
+    assert pool_settings({}) == PoolSettings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FLO_COMMS_POOL_SIZE", "many", "must be a number"),
+        ("FLO_COMMS_POOL_TIMEOUT", "0", "must be above zero"),
+    ],
+)
+def test_a_bad_pool_limit_is_refused_by_name(variable, value, message):
+    with pytest.raises(ValueError, match=f"{variable} {message}"):
+        pool_settings({variable: value})
+
+
+def test_an_engine_uses_the_configured_pool_size(tmp_path):
+    engine = create_engine(
+        f"duckdb:///{tmp_path / 'pool.duckdb'}", PoolSettings(size=7, timeout=2)
+    )
+
+    assert engine.pool.size() == 7
+    assert engine.pool.timeout() == 2
+    engine.dispose()
+
+
+def test_a_url_shown_in_messages_never_holds_its_password():
+    assert safe_url("postgresql://flo:s3cret@db:5432/flo") == (
+        "postgresql://flo:***@db:5432/flo"
+    )
+
+
+def test_a_database_that_cannot_be_reached_is_reported_without_the_password(
+    capsys,
+):
+    url = "postgresql://flo:s3cret-pw@127.0.0.1:9/flo"
+
+    status = main(["--database-url", url, "stats", "--json"])
+    captured = capsys.readouterr()
+
+    assert status == 1
+    assert "s3cret-pw" not in captured.out + captured.err
+    assert "Cannot open postgresql://flo:***@127.0.0.1:9/flo" in captured.err
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(captured.out)
