@@ -271,9 +271,10 @@ def _unique(ids: Iterable[int]) -> list[int]:
 # --- writing ----------------------------------------------------------------
 
 
-def _insert_participants(
+def insert_participants(
     connection: Connection, communication_id: int, people: list[Participant]
 ) -> None:
+    """Write the senders and recipients of an entry, numbered within each role."""
     positions: dict[ParticipantRole, int] = {}
     rows = []
     for person in people:
@@ -295,12 +296,13 @@ def _insert_participants(
         connection.execute(communication_participants.insert(), rows)
 
 
-def _attach(
+def attach_candidates(
     connection: Connection,
     communication_id: int,
     candidate_ids: Iterable[int],
     reason: AttachmentReason,
 ) -> None:
+    """Show the entry on these candidates' tabs (once each), saying why."""
     already = set(
         connection.execute(
             sa.select(communication_candidates.c.candidate_id).where(
@@ -399,15 +401,15 @@ def _insert_manual(
         )
         .returning(communications.c.id)
     ).scalar_one()
-    _insert_participants(connection, communication_id, people)
+    insert_participants(connection, communication_id, people)
     if logged_from_candidate_id is not None:
-        _attach(
+        attach_candidates(
             connection,
             communication_id,
             [logged_from_candidate_id],
             AttachmentReason.LOGGED_FROM,
         )
-    _attach(
+    attach_candidates(
         connection,
         communication_id,
         draft.recipient_candidate_ids,
@@ -519,7 +521,7 @@ def edit_communication(
                 communication_participants.c.communication_id == communication_id
             )
         )
-        _insert_participants(connection, communication_id, people)
+        insert_participants(connection, communication_id, people)
         # A candidate taken out of "sent to" leaves the entry's tab; the profile
         # it was logged from keeps it.
         connection.execute(
@@ -528,7 +530,7 @@ def edit_communication(
                 communication_candidates.c.reason == AttachmentReason.RECIPIENT.value,
             )
         )
-        _attach(
+        attach_candidates(
             connection,
             communication_id,
             draft.recipient_candidate_ids,

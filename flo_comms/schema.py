@@ -265,3 +265,45 @@ sa.Index(
     "ix_communication_history_communication_id",
     communication_history.c.communication_id,
 )
+
+# The email each application status sends, when it sends one. Subject and body
+# are Jinja2 templates, rendered in a sandbox.
+status_email_templates = sa.Table(
+    "status_email_templates",
+    metadata,
+    sa.Column("status", sa.String(40), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("updated_by", sa.Integer, sa.ForeignKey("members.id")),
+)
+
+# The delivery queue: one row per email the system logged, delivered after the
+# transaction that logged it commits. Nothing refers to these rows and their
+# changing columns carry no index, so updates stay plain updates on DuckDB.
+email_deliveries = sa.Table(
+    "email_deliveries",
+    metadata,
+    _id("email_deliveries"),
+    sa.Column(
+        "communication_id",
+        sa.Integer,
+        sa.ForeignKey("communications.id"),
+        nullable=False,
+        unique=True,
+    ),
+    # "queued", "sending", "sent" or "failed".
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("from_address", sa.String(300), nullable=False),
+    sa.Column("reply_to", sa.String(300)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", Timestamp),
+    sa.Column("last_error", sa.Text),
+    sa.Column("message_id", sa.String(300)),
+    # Where it went: the .eml file's path, or the SMTP server.
+    sa.Column("delivered_to", sa.String(500)),
+    sa.Column("sent_at", Timestamp),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("claimed_at", Timestamp),
+)

@@ -1,0 +1,137 @@
+"""Logging an email the system sends, and queueing its delivery, in one step.
+
+Every system email is written to the Communications tab of each candidate it
+concerns at the moment it is sent, in the same transaction as the action that
+caused it (a status change, say), together with a row in the delivery queue.
+Delivery itself happens after that transaction commits (flo_comms.delivery).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.engine import Connection
+
+from flo_comms.communications import (
+    AttachmentReason,
+    CommunicationType,
+    Participant,
+    ParticipantRole,
+    Source,
+    attach_candidates,
+    insert_participants,
+)
+from flo_comms.schema import communications, email_deliveries
+from flo_comms.timezones import now_utc
+
+logger = logging.getLogger(__name__)
+
+
+class EmailKind(StrEnum):
+    """Which system email an entry is; shown on the timeline and counted."""
+
+    JOB_STATUS = "job status"
+    UPDATE_REQUEST = "update application request"
+    DIRECT = "email from a member"
+    REGISTRATION_CONFIRMATION = "registration confirmation"
+    PROFILE_REQUEST = "profile request"
+    CONFIRMATION = "confirmation"
+    UPDATE = "update"
+    FINAL_SCHEDULE = "final schedule"
+    APPROVAL = "approval"
+    DENIAL = "denial"
+    REMINDER = "reminder"
+    FOLLOW_UP = "follow-up"
+    CANCELLATION = "cancellation"
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SystemEmail:
+    """Everything the timeline records of one email the system sends."""
+
+    kind: EmailKind
+    subject: str
+    body: str
+    sent_by_member_id: int | None
+    sender: Participant
+    to: Sequence[Participant]
+    cc: Sequence[Participant] = ()
+    bcc: Sequence[Participant] = ()
+    reply_to: str | None = None
+    candidate_ids: Sequence[int] = ()
+    job_id: int | None = None
+    application_id: int | None = None
+    event_id: int | None = None
+
+
+def log_system_email(
+    connection: Connection, email: SystemEmail, *, from_address: str
+) -> int:
+    """Write the email to the timelines and queue it; return the entry's id.
+
+    Runs inside the caller's transaction: if the caller's action fails after
+    this, the entry and its queued delivery vanish with it.
+    """
+    now = now_utc()
+    communication_id = connection.execute(
+        communications.insert()
+        .values(
+            source=Source.SYSTEM.value,
+            comm_type=CommunicationType.EMAIL.value,
+            email_kind=email.kind.value,
+            subject=email.subject,
+            body=email.body,
+            occurred_at=now,
+            job_id=email.job_id,
+            application_id=email.application_id,
+            event_id=email.event_id,
+            logged_by=email.sent_by_member_id,
+            logged_at=now,
+        )
+        .returning(communications.c.id)
+    ).scalar_one()
+    people = [_with_role(email.sender, ParticipantRole.SENDER)]
+    for role, group in (
+        (ParticipantRole.TO, email.to),
+        (ParticipantRole.CC, email.cc),
+        (ParticipantRole.BCC, email.bcc),
+    ):
+        people += [_with_role(person, role) for person in group]
+    insert_participants(connection, communication_id, people)
+    attach_candidates(
+        connection, communication_id, email.candidate_ids, AttachmentReason.CONCERNS
+    )
+    connection.execute(
+        email_deliveries.insert().values(
+            communication_id=communication_id,
+            state=DeliveryState.QUEUED.value,
+            from_address=from_address,
+            reply_to=email.reply_to,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    logger.debug("system email %s queued (%s)", communication_id, email.kind.value)
+    return communication_id
+
+
+def _with_role(person: Participant, role: ParticipantRole) -> Participant:
+    return Participant(
+        role=role,
+        name=person.name,
+        address=person.address,
+        member_id=person.member_id,
+        candidate_id=person.candidate_id,
+        agency_contact_id=person.agency_contact_id,
+    )
