@@ -7,9 +7,16 @@ import getpass
 import json
 import logging
 import sys
+import time
+from typing import TYPE_CHECKING
 
 from flo_comms.errors import FloCommsError, ValidationError
 from flo_comms.members import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from flo_comms.mail_transports import Transport
 
 
 def _engine(arguments: argparse.Namespace):
@@ -97,6 +104,55 @@ def copy_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def deliver_command(arguments: argparse.Namespace) -> int:
+    from flo_comms.delivery import deliver_due, make_transport
+    from flo_comms.mail_settings import MailTransport, mail_settings
+
+    try:
+        settings = mail_settings()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    engine = _engine(arguments)
+    transport = make_transport(settings)
+    if settings.transport is MailTransport.SMTP:
+        where = f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
+    else:
+        where = f"outbox folder {settings.outbox_dir}"
+    if arguments.loop is None:
+        print(f"Delivery through the {where}: {deliver_due(engine, transport)}.")
+        return 0
+    print(f"Delivering through the {where} every {arguments.loop:g} s; Ctrl-C stops.")
+    try:
+        while True:
+            _deliver_once_in_loop(engine, transport)
+            time.sleep(arguments.loop)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _deliver_once_in_loop(engine: Engine, transport: Transport) -> None:
+    from flo_comms.delivery import deliver_due
+
+    # A lost database connection or a bad run must not end a long-lived loop.
+    try:
+        report = deliver_due(engine, transport)
+    except Exception:
+        logging.getLogger(__name__).exception("delivery run failed")
+        return
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}: {report}.", flush=True)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be seconds above zero, not {text!r}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flo-comms",
@@ -136,6 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="print counts of what the database holds")
     stats.add_argument("--json", action="store_true", help="print JSON for scripts")
     stats.set_defaults(handler=stats_command)
+
+    deliver = commands.add_parser(
+        "deliver",
+        help="send the queued emails that are due, through the configured transport",
+    )
+    deliver.add_argument(
+        "--loop",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="keep running, once every SECONDS (PostgreSQL: a separate dispatcher)",
+    )
+    deliver.set_defaults(handler=deliver_command)
     return parser
 
 
