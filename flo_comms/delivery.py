@@ -113,6 +113,11 @@ class DeliveryReport:
     failed: int = 0
     stuck: int = 0
 
+    @property
+    def handled(self) -> int:
+        """Deliveries this run claimed and settled (stuck ones aside)."""
+        return self.sent + self.retried + self.failed - self.stuck
+
     def __str__(self) -> str:
         return (
             f"{self.sent} sent, {self.retried} to retry later, {self.failed} failed "
@@ -462,11 +467,17 @@ class DeliveryDispatcher:
     """
 
     def __init__(
-        self, engine: Engine, transport: Transport, interval_seconds: float = 30
+        self,
+        engine: Engine,
+        transport: Transport,
+        interval_seconds: float = 30,
+        *,
+        batch_size: int = 50,
     ) -> None:
         self.engine = engine
         self.transport = transport
         self.interval_seconds = interval_seconds
+        self.batch_size = batch_size
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -505,7 +516,7 @@ class DeliveryDispatcher:
     def run_once(self) -> DeliveryReport | None:
         """One run of deliver_due; an error is logged, never raised."""
         try:
-            return deliver_due(self.engine, self.transport)
+            return deliver_due(self.engine, self.transport, limit=self.batch_size)
         except Exception:
             logger.exception(
                 "delivery run failed; the next starts in %s s", self.interval_seconds
@@ -514,6 +525,8 @@ class DeliveryDispatcher:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self.run_once()
+            report = self.run_once()
+            if report is not None and report.handled >= self.batch_size:
+                continue  # a full batch: more may be waiting (a backlog)
             self._wake.wait(self.interval_seconds)
             self._wake.clear()

@@ -813,6 +813,26 @@ def test_the_dispatcher_survives_a_failed_run_and_sends_when_woken(
     assert len(list(outbox.glob("*.eml"))) == 1
 
 
+def test_the_dispatcher_works_off_a_backlog_without_waiting_between_batches(
+    engine, queue_email, outbox
+):
+    ids = [queue_email(subject=f"Backlog {n}") for n in range(5)]
+    dispatcher = DeliveryDispatcher(
+        engine, OutboxTransport(outbox), interval_seconds=60, batch_size=2
+    )
+
+    dispatcher.start()
+    try:
+        all_sent = wait_for(
+            lambda: {delivery_row(engine, i).state for i in ids} == {"sent"}
+        )
+    finally:
+        dispatcher.stop()
+
+    assert all_sent
+    assert len(list(outbox.glob("*.eml"))) == 5
+
+
 # --- settings ---------------------------------------------------------------------
 
 
