@@ -19,7 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from flo_comms.db import write_with_retry
-from flo_comms.errors import NotFound, PermissionDenied, ValidationError
+from flo_comms.errors import (
+    FloCommsError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from flo_comms.members import Member
 from flo_comms.schema import (
     candidates,
@@ -39,6 +44,10 @@ MAX_PEOPLE = 50
 EARLIEST_DATE = datetime(2000, 1, 1)
 # A member's clock may run a little ahead of the server's.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class EditConflict(FloCommsError):
+    """The entry changed between opening the edit form and saving it."""
 
 
 class Source(StrEnum):
@@ -143,6 +152,11 @@ class Communication:
     @property
     def bcc(self) -> list[Participant]:
         return self._with_role(ParticipantRole.BCC)
+
+    @property
+    def version(self) -> str:
+        """Which edit of the entry this is; an edit form hands it back on save."""
+        return self.updated_at.isoformat() if self.updated_at else "original"
 
     def can_be_changed_by(self, member: Member) -> bool:
         """Only the member who logged a manual entry may edit or delete it."""
@@ -492,13 +506,30 @@ def _record_history(
 
 
 def edit_communication(
-    engine: Engine, editor: Member, communication_id: int, draft: CommunicationDraft
+    engine: Engine,
+    editor: Member,
+    communication_id: int,
+    draft: CommunicationDraft,
+    *,
+    seen_version: str | None = None,
 ) -> None:
-    """Replace a manual entry's fields, keeping the previous version in history."""
+    """Replace a manual entry's fields, keeping the previous version in history.
+
+    ``seen_version`` is the entry's ``version`` when the edit form opened; if
+    the entry changed since (another tab saved first), the edit is refused
+    rather than silently undoing the other one.
+    """
     occurred_at, errors = _validate(draft)
 
     def write(connection: Connection) -> None:
         row = _load_for_change(connection, editor, communication_id, "edit")
+        current = row.updated_at.isoformat() if row.updated_at else "original"
+        if seen_version is not None and seen_version != current:
+            raise EditConflict(
+                "This communication changed after you opened it (perhaps in "
+                "another tab). Close this form and open it again to see the "
+                "latest version; your changes here were not saved."
+            )
         if errors:
             raise ValidationError(errors)
         people, unknown = _resolve_participants(connection, draft)

@@ -97,6 +97,7 @@ def open_edit_form(member: Member, communication_id: int, candidate_id: int) -> 
         "mode": "edit",
         "id": communication_id,
         "candidate_id": candidate_id,
+        "version": entry.version,
     }
 
 
@@ -138,7 +139,9 @@ def save_form(member: Member) -> None:
             )
             message = "Communication logged."
         else:
-            edit_communication(engine(), member, form["id"], draft)
+            edit_communication(
+                engine(), member, form["id"], draft, seen_version=form["version"]
+            )
             message = "Communication updated."
     except ValidationError as error:
         st.session_state[ERRORS_KEY] = error.errors
@@ -219,13 +222,19 @@ def form_body(member: Member) -> None:
         format_func=lambda i: member_names.get(i, f"member {i}"),
     )
     _field_error("sent_to")
-    st.text_input("Subject", key="cf_subject", max_chars=MAX_SUBJECT_LENGTH)
+    # No max_chars on these two: the widget would silently drop a long paste,
+    # where the domain's message says what to shorten and by how much.
+    st.text_input(
+        "Subject",
+        key="cf_subject",
+        help=f"One line, up to {MAX_SUBJECT_LENGTH} characters.",
+    )
     _field_error("subject")
     st.text_area(
         "Description",
         key="cf_description",
         height=180,
-        max_chars=MAX_DESCRIPTION_LENGTH,
+        help=f"Up to {MAX_DESCRIPTION_LENGTH:,} characters.",
     )
     _field_error("description")
 

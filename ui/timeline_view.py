@@ -59,6 +59,15 @@ def _menu(entry: Communication, member: Member, candidate_id: int) -> None:
         )
 
 
+def open_profile(candidate_id: int) -> None:
+    """Show another profile on this page, and say so in the address bar.
+
+    A page link to the page already shown does not change the address, which
+    would leave ?candidate= naming the previous candidate.
+    """
+    st.query_params["candidate"] = str(candidate_id)
+
+
 def _facts(entry: Communication, zone: str) -> list[tuple[str, str]]:
     """The metadata lines of the details, as (label, Markdown-safe value)."""
     facts = [
@@ -90,11 +99,13 @@ def _details(entry: Communication, member: Member, candidate_id: int) -> None:
         st.markdown("  \n".join(f"**{label}:** {value}" for label, value in facts))
         others = [p for p in entry.to if p.candidate_id not in (None, candidate_id)]
         for person in others:
-            st.page_link(
-                "views/profile.py",
-                label=f"Open {person.name}'s profile",
+            st.button(
+                f"Open {plain(person.name or 'candidate')}'s profile",
+                key=f"open_{entry.id}_{person.candidate_id}",
                 icon=":material/person:",
-                query_params={"candidate": person.candidate_id},
+                type="tertiary",
+                on_click=open_profile,
+                args=(person.candidate_id,),
             )
         if entry.updated_at:
             _history(entry, member)

@@ -12,6 +12,11 @@ member = require_member()
 forget_open_dialogs()
 st.title("Candidates")
 
+# Streamlit forgets a widget's value once a run no longer draws it (on the
+# profile page, say); the search and page are kept beside it so that coming
+# back to this list finds them as they were.
+if "candidate_search" not in st.session_state:
+    st.session_state["candidate_search"] = st.session_state.get("kept_search", "")
 text = st.text_input(
     "Search by name or email",
     key="candidate_search",
@@ -19,7 +24,10 @@ text = st.text_input(
 )
 # A new search gets a new pager, which starts on page 1.
 page_key = f"candidates_page_{text.strip().lower()}"
-page_number = st.session_state.get(page_key, 1)
+kept_page = st.session_state.get("kept_pages", {}).get(page_key, 1)
+page_number = st.session_state.get(page_key, kept_page)
+st.session_state["kept_search"] = text
+st.session_state["kept_pages"] = {page_key: page_number}
 result = search_candidates(engine(), text, page=page_number)
 
 if result.total == 0:
@@ -57,4 +65,4 @@ for row in result.rows:
 
 page_count = -(-result.total // SEARCH_PAGE_SIZE)
 if page_count > 1:
-    st.pagination(page_count, key=page_key)
+    st.pagination(page_count, default=min(kept_page, page_count), key=page_key)

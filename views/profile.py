@@ -65,6 +65,13 @@ with profile_tab:
         )
     )
 
+# Filters belong to the profile they were set on: another candidate starts clean.
+FILTER_KEYS = ("tl_sources", "tl_types", "tl_dates", "tl_text")
+if st.session_state.get("tl_candidate") != candidate.id:
+    for key in FILTER_KEYS:
+        st.session_state.pop(key, None)
+    st.session_state["tl_candidate"] = candidate.id
+
 with communications_tab:
     if member.role.can_log_communications:
         st.button(

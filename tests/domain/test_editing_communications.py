@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from flo_comms.candidates import create_candidate
 from flo_comms.communications import (
+    EditConflict,
     delete_communication,
     draft_of,
     edit_communication,
@@ -273,3 +274,23 @@ def test_two_deletes_racing_on_two_threads_record_one_deletion(
 
     assert sorted(outcomes) == ["already gone", "deleted"]
     assert [h.action for h in communication_history_of(engine, entry_id)] == ["delete"]
+
+
+def test_an_edit_from_a_form_opened_before_another_save_is_refused(
+    engine, recruiter, entry_id
+):
+    opened_in_two_tabs = get_communication(engine, entry_id)
+    first = replace(draft_of(opened_in_two_tabs, "UTC"), description="From tab A")
+    second = replace(draft_of(opened_in_two_tabs, "UTC"), subject="From tab B")
+    edit_communication(
+        engine, recruiter, entry_id, first, seen_version=opened_in_two_tabs.version
+    )
+
+    with pytest.raises(EditConflict, match="changed after you opened it"):
+        edit_communication(
+            engine, recruiter, entry_id, second, seen_version=opened_in_two_tabs.version
+        )
+
+    kept = get_communication(engine, entry_id)
+    assert (kept.subject, kept.body) == (opened_in_two_tabs.subject, "From tab A")
+    assert len(communication_history_of(engine, entry_id)) == 1

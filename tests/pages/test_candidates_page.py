@@ -174,3 +174,28 @@ def test_a_new_search_starts_on_its_first_page(app, team, many_candidates):
 
     assert values(at.caption) == ["1–25 of 30 candidates"]
     assert at.main.get("page_link")[0].value == "Candidate 00"
+
+
+def test_the_search_and_page_are_still_there_after_visiting_a_profile(
+    app, database, team
+):
+    with database.engine() as engine:
+        ids = [
+            add_candidate(engine, f"Paged Person {n:02d}")
+            for n in range(SEARCH_PAGE_SIZE + 5)
+        ]
+    at = app(team.ada).run()
+    at.text_input(key="candidate_search").input("paged").run()
+    at.get("pagination")[0].set_value(2).run()
+    second_page = values(at.main.get("page_link"))
+
+    at.switch_page("views/profile.py")
+    at.query_params["candidate"] = str(ids[0])
+    at.run()
+    at.switch_page("views/candidates.py")
+    at.query_params.clear()
+    at.run()
+
+    assert at.text_input(key="candidate_search").value == "paged"
+    assert values(at.main.get("page_link")) == second_page
+    assert second_page[0] == f"Paged Person {SEARCH_PAGE_SIZE:02d}"

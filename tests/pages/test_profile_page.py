@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from flo_comms.communications import CommunicationDraft, log_communication
+
 from .helpers import (
     add_candidate,
     add_system_email,
@@ -403,3 +405,41 @@ def test_deleting_the_only_entry_of_the_last_page_shows_the_page_before(
     at.button(key="delete_confirm").click().run()
 
     assert subjects(at) == call_subjects(range(21, 1, -1))
+
+
+def test_filters_set_on_one_profile_do_not_follow_to_the_next(app, team, candidates):
+    at = open_profile(app(team.ada), candidates["casey"])
+    at.text_input(key="tl_text").input("hiring manager").run()
+    assert subjects(at) == ["**Second round with the hiring manager**"]
+
+    at = open_profile(at, candidates["olive"])
+    at = open_profile(at, candidates["casey"])
+
+    assert at.text_input(key="tl_text").value == ""
+    assert len(subjects(at)) == 5
+
+
+def test_opening_another_recipients_profile_from_details_moves_the_address_too(
+    app, database, team, candidates
+):
+    with database.engine() as engine:
+        draft = CommunicationDraft(
+            comm_type="email",
+            occurred_local=datetime(2026, 8, 1, 9, 0),
+            time_zone=team.ada.time_zone,
+            sender_member_ids=(team.ada.id,),
+            recipient_candidate_ids=(candidates["casey"], candidates["olive"]),
+            recipient_member_ids=(),
+            subject="Invitation to both",
+            description="",
+        )
+        entry_id = log_communication(
+            engine, team.ada, draft, logged_from_candidate_id=candidates["casey"]
+        )
+    at = open_profile(app(team.ada), candidates["casey"])
+
+    at.button(key=f"open_{entry_id}_{candidates['olive']}").click().run()
+
+    assert at.query_params["candidate"] == str(candidates["olive"])
+    assert values(at.title) == ["Olive Other"]
+    assert subjects(at) == ["**Invitation to both**"]
