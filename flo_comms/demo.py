@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from faker import Faker
 from sqlalchemy.engine import Engine
@@ -23,7 +23,17 @@ from flo_comms.communications import (
     log_communication,
 )
 from flo_comms.errors import FloCommsError
-from flo_comms.jobs import create_application, create_job
+from flo_comms.job_emails import (
+    change_status,
+    request_application_update,
+    update_request_draft,
+)
+from flo_comms.jobs import (
+    ApplicationStatus,
+    create_application,
+    create_job,
+    set_job_email_copies,
+)
 from flo_comms.members import Member, Role, count_members, create_member
 from flo_comms.timezones import now_utc, to_local
 
@@ -31,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "flo-demo-2026"
 DEMO_DOMAIN = "flo-demo.test"
+# Where the demo's job emails come from. They are queued for delivery like any
+# other email, so every generated address is at a domain reserved for examples
+# (example.com, .org, .net): even with SMTP configured, no real mailbox gets one.
+DEMO_FROM_ADDRESS = f"Flo Recruiting <jobs@{DEMO_DOMAIN}>"
 # The three accounts the README names, one per role.
 DEMO_ACCOUNTS = (
     ("admin", Role.ADMIN, "America/New_York"),
@@ -89,6 +103,10 @@ class DemoSize:
     members: int = 12
     candidates: int = 300
     communications: int = 600
+    # At most this many job emails (status emails and update requests), made
+    # by driving applications through the pipeline. Each status change is a
+    # transaction of its own: 120 cost about as much as 300 logged entries.
+    job_emails: int = 120
 
 
 def create_demo_data(
@@ -107,13 +125,15 @@ def create_demo_data(
     team = _create_members(engine, fake, rng, size.members)
     contacts = _create_agencies(engine, fake)
     candidate_ids = _create_candidates(engine, fake, rng, size.candidates, contacts)
-    job_titles = _create_jobs(engine, rng, candidate_ids)
+    job_titles, applied = _create_jobs(engine, rng, team, candidate_ids)
     _log_history(engine, fake, rng, team, candidate_ids, job_titles, size)
+    job_emails = _drive_pipeline(engine, rng, team, applied, size.job_emails)
     logger.info(
-        "demo data: %s members, %s candidates, %s communications",
+        "demo data: %s members, %s candidates, %s communications, %s job emails",
         len(team),
         len(candidate_ids),
         size.communications,
+        job_emails,
     )
 
 
@@ -156,7 +176,7 @@ def _create_agencies(engine: Engine, fake: Faker) -> list[int]:
         for _ in range(2):
             contacts.append(
                 create_agency_contact(
-                    engine, agency_id, fake.name(), fake.unique.company_email()
+                    engine, agency_id, fake.name(), fake.unique.safe_email()
                 )
             )
     return contacts
@@ -175,7 +195,7 @@ def _create_candidates(
     for _ in range(count):
         source = rng.choices(sources, weights)[0]
         # A few candidates have no address: contact with them is by phone.
-        email = fake.unique.free_email() if rng.random() > 0.03 else None
+        email = fake.unique.safe_email() if rng.random() > 0.03 else None
         ids.append(
             create_candidate(
                 engine,
@@ -192,13 +212,26 @@ def _create_candidates(
 
 
 def _create_jobs(
-    engine: Engine, rng: random.Random, candidate_ids: list[int]
-) -> list[str]:
+    engine: Engine, rng: random.Random, team: list[Member], candidate_ids: list[int]
+) -> tuple[list[str], list[tuple[int, datetime]]]:
+    """Open the jobs; return their titles and each application with its date."""
     job_ids = [create_job(engine, title, "Remote") for title in JOB_TITLES]
+    admin = next(m for m in team if m.role == Role.ADMIN)
+    recruiters = [m for m in team if m.role == Role.RECRUITER] or [admin]
+    for job_id in job_ids:
+        # The job's recruiter in cc; on some jobs an admin reads along in bcc.
+        bcc = [admin.id] if rng.random() < 0.3 else []
+        set_job_email_copies(engine, admin, job_id, [rng.choice(recruiters).id], bcc)
+    now = now_utc()
+    applied = []
     for candidate_id in candidate_ids:
         if rng.random() < 0.6:
-            create_application(engine, rng.choice(job_ids), candidate_id)
-    return list(JOB_TITLES)
+            when = now - timedelta(minutes=rng.randint(60, 365 * 24 * 60))
+            application_id = create_application(
+                engine, rng.choice(job_ids), candidate_id, applied_at=when
+            )
+            applied.append((application_id, when))
+    return list(JOB_TITLES), applied
 
 
 def _log_history(
@@ -250,3 +283,82 @@ def _log_history(
         edit_communication(engine, author, entry_id, corrected)
     for author, entry_id, _ in rng.sample(logged, k=min(5, len(logged))):
         delete_communication(engine, author, entry_id)
+
+
+# How applications move through the pipeline, with how often each path occurs.
+# Interview Scheduled, Offer, Hired and Rejected send an email by default.
+_S = ApplicationStatus
+PIPELINE_PATHS = {
+    (): 10,
+    (_S.SCREENING,): 10,
+    (_S.SCREENING, _S.REJECTED): 25,
+    (_S.SCREENING, _S.INTERVIEW_SCHEDULED): 10,
+    (_S.SCREENING, _S.INTERVIEW_SCHEDULED, _S.INTERVIEWED, _S.REJECTED): 20,
+    (_S.SCREENING, _S.INTERVIEW_SCHEDULED, _S.INTERVIEWED, _S.OFFER, _S.HIRED): 12,
+    (_S.SCREENING, _S.INTERVIEW_SCHEDULED, _S.INTERVIEWED, _S.WITHDRAWN): 8,
+    (_S.SCREENING, _S.OFFER, _S.REJECTED): 5,
+}
+
+
+def _drive_pipeline(
+    engine: Engine,
+    rng: random.Random,
+    team: list[Member],
+    applied: list[tuple[int, datetime]],
+    budget: int,
+) -> int:
+    """Move applications along as members would; return the job emails sent.
+
+    Each step happens days after the one before, in the past: change_status's
+    ``sent_at`` (there for the demo only) dates the email when it happened
+    instead of now. An application whose next step would be in the future
+    stays where it is, in progress.
+    """
+    senders = [m for m in team if m.role.can_log_communications]
+    paths, weights = list(PIPELINE_PATHS), list(PIPELINE_PATHS.values())
+    now = now_utc()
+    sent = 0
+    for application_id, applied_at in applied:
+        member = rng.choice(senders)
+        when, status = applied_at, ApplicationStatus.NEW
+        for step in rng.choices(paths, weights)[0]:
+            when += timedelta(days=rng.randint(2, 20), minutes=rng.randint(0, 600))
+            if when > now or sent >= budget:
+                break
+            if rng.random() < 0.05:
+                sent += _request_update(engine, member, application_id, when)
+                when += timedelta(days=rng.randint(1, 5))
+                if when > now or sent >= budget:
+                    break
+            result = change_status(
+                engine,
+                member,
+                application_id,
+                step,
+                from_address=DEMO_FROM_ADDRESS,
+                expected_old_status=status,
+                sent_at=when,
+            )
+            status = step
+            sent += result.communication_id is not None
+        if sent >= budget:
+            break
+    return sent
+
+
+def _request_update(
+    engine: Engine, member: Member, application_id: int, when: datetime
+) -> int:
+    """Send an update application request if anyone can receive it; 1 if sent."""
+    draft = update_request_draft(engine, member, application_id)
+    if draft.not_sent_reason:
+        return 0
+    request_application_update(
+        engine,
+        member,
+        application_id,
+        draft.message,
+        from_address=DEMO_FROM_ADDRESS,
+        sent_at=when,
+    )
+    return 1
