@@ -9,6 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from flo_comms.db import contains_text
 from flo_comms.errors import NotFound, ValidationError
 from flo_comms.members import EMAIL_PATTERN, normalise_email
 from flo_comms.schema import (
@@ -130,15 +131,9 @@ def get_candidate(engine: Engine, candidate_id: int) -> Candidate:
 
 
 def _matching(text: str) -> sa.ColumnElement[bool]:
-    # Case-insensitive containment on name or address. LIKE wildcards typed by
-    # the user are escaped so that "50%" means the characters, not a pattern.
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped.lower()}%"
     return sa.or_(
-        sa.func.lower(candidates.c.name).like(pattern, escape="\\"),
-        sa.func.lower(sa.func.coalesce(candidates.c.email, "")).like(
-            pattern, escape="\\"
-        ),
+        contains_text(candidates.c.name, text),
+        contains_text(sa.func.coalesce(candidates.c.email, ""), text),
     )
 
 

@@ -142,3 +142,15 @@ def write_with_retry(
             logger.debug("write conflict, attempt %s of %s", attempt, attempts)
             time.sleep(0.005 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+def contains_text(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:
+    """``column`` contains ``text``, ignoring case, as a portable LIKE.
+
+    Both sides are lowered by the database, not one by Python: Python lowers
+    "İ" to two characters where the databases give one. The user's % and _
+    are escaped, so "50%" means those characters, not a pattern.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = sa.func.lower(sa.literal(f"%{escaped}%", sa.String))
+    return sa.func.lower(column).like(pattern, escape="\\")

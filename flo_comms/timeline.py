@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from flo_comms.communications import Communication, Participant, ParticipantRole, Source
+from flo_comms.db import contains_text
 from flo_comms.errors import NotFound
 from flo_comms.schema import (
     communication_candidates,
@@ -76,14 +77,12 @@ def _conditions(criteria: TimelineFilter) -> list[sa.ColumnElement[bool]]:
         day_after = criteria.end_date + timedelta(days=1)
         end = start_of_local_day(day_after, criteria.time_zone)
         conditions.append(communications.c.occurred_at < end)
-    text = criteria.text.strip().lower()
+    text = criteria.text.strip()
     if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
         conditions.append(
             sa.or_(
-                sa.func.lower(communications.c.subject).like(pattern, escape="\\"),
-                sa.func.lower(communications.c.body).like(pattern, escape="\\"),
+                contains_text(communications.c.subject, text),
+                contains_text(communications.c.body, text),
             )
         )
     return conditions

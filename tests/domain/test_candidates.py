@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flo_comms.candidates import create_candidate, search_candidates
+from flo_comms.candidates import CandidateSource, create_candidate, search_candidates
 from flo_comms.communications import delete_communication, log_communication
 
 
@@ -113,3 +113,14 @@ def test_each_row_shows_the_latest_contact_and_counts_live_entries_only(
     )
     assert rows["Phil Phoneonly"].communication_count == 0
     assert rows["Phil Phoneonly"].last_contact_at is None
+
+
+@pytest.mark.parametrize("typed", ["İstanbul", "istanbul", "ISTANBUL"])
+def test_a_dotted_capital_i_matches_however_it_is_typed(engine, typed):
+    create_candidate(
+        engine, name="Ayşe İstanbul", email=None, source=CandidateSource.REFERRAL
+    )
+
+    assert [row.name for row in search_candidates(engine, typed).rows] == [
+        "Ayşe İstanbul"
+    ]
