@@ -19,14 +19,23 @@ if TYPE_CHECKING:
     from flo_comms.mail_transports import Transport
 
 
-def _engine(arguments: argparse.Namespace):
+def _engine(arguments: argparse.Namespace, *, must_exist: bool = False):
+    from pathlib import Path
+
     from flo_comms.config import DatabaseSettings, database_settings
-    from flo_comms.db import open_engine
+    from flo_comms.db import open_engine, parse_url
     from flo_comms.migrate import upgrade
 
     settings = database_settings()
     if arguments.database_url:
         settings = DatabaseSettings(arguments.database_url, is_embedded_default=False)
+    url = parse_url(settings.url)
+    # Reading a mistyped DuckDB path would create an empty database there.
+    is_file = url.get_backend_name() == "duckdb"
+    if must_exist and is_file and not Path(url.database or "").is_file():
+        raise FileNotFoundError(
+            f"There is no database file at {url.database}; check the path."
+        )
     engine = open_engine(settings.url)
     upgrade(engine)
     return engine
@@ -73,7 +82,7 @@ def demo_command(arguments: argparse.Namespace) -> int:
 def stats_command(arguments: argparse.Namespace) -> int:
     from flo_comms.stats import database_counts
 
-    counts = database_counts(_engine(arguments))
+    counts = database_counts(_engine(arguments, must_exist=True))
     if arguments.json:
         print(json.dumps(counts, indent=2, sort_keys=True))
     else:
@@ -85,12 +94,13 @@ def stats_command(arguments: argparse.Namespace) -> int:
 def copy_command(arguments: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from flo_comms.copy import copy_database, total_rows
+    from flo_comms.copy import copy_database, ensure_empty_target, total_rows
     from flo_comms.db import open_engine, safe_url
 
-    source = _engine(arguments)
+    source = _engine(arguments, must_exist=True)
     target = open_engine(arguments.to)
     try:
+        ensure_empty_target(target)
         with tqdm(
             total=total_rows(source), unit=" rows", desc="Copying", file=sys.stderr
         ) as bar:
@@ -113,7 +123,7 @@ def deliver_command(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    engine = _engine(arguments)
+    engine = _engine(arguments, must_exist=True)
     transport = make_transport(settings)
     if settings.transport is MailTransport.SMTP:
         where = f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
@@ -218,7 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         for field, message in error.errors.items():
             print(f"error: {field}: {message}", file=sys.stderr)
         return 2
-    except (FloCommsError, RuntimeError) as error:
+    except ValueError as error:  # a bad URL or setting
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (FloCommsError, RuntimeError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

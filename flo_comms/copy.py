@@ -62,6 +62,19 @@ def _advance_sequences(connection: Connection) -> None:
             )
 
 
+def ensure_empty_target(target: Engine) -> None:
+    """Bring the target's schema up to date, and refuse it if it holds any row."""
+    upgrade(target)
+    with target.connect() as connection:
+        filled = {name: n for name, n in _counts(connection).items() if n}
+    if filled:
+        raise CopyRefused(
+            "The target already holds data ("
+            + ", ".join(f"{n} {name}" for name, n in filled.items())
+            + "); copy only into an empty database."
+        )
+
+
 def copy_database(
     source: Engine,
     target: Engine,
@@ -76,15 +89,7 @@ def copy_database(
     failure part-way leaves the target as empty as it was.
     """
     upgrade(source)
-    upgrade(target)
-    with target.connect() as connection:
-        filled = {name: n for name, n in _counts(connection).items() if n}
-    if filled:
-        raise CopyRefused(
-            "The target already holds data ("
-            + ", ".join(f"{n} {name}" for name, n in filled.items())
-            + "); copy only into an empty database."
-        )
+    ensure_empty_target(target)
 
     with source.connect() as reading, target.begin() as writing:
         source_counts = _counts(reading)

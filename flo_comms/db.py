@@ -26,10 +26,34 @@ class DatabaseUnavailableError(RuntimeError):
     """The database could not be reached or opened; the message hides passwords."""
 
 
-def create_engine(url: str, pool: PoolSettings | None = None) -> Engine:
+class DatabaseUrlError(ValueError):
+    """The database URL cannot be used; the message says what would work."""
+
+
+SUPPORTED_BACKENDS = ("duckdb", "postgresql")
+
+
+def parse_url(url: str | sa.URL) -> sa.URL:
+    """The URL, if it names a database we run on; else a plain refusal."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise DatabaseUrlError(
+            f"{str(url)!r} is not a database URL. Use duckdb:///path/to/file.duckdb "
+            "or postgresql://user:password@host:5432/database."
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise DatabaseUrlError(
+            f"{parsed.get_backend_name()} is not supported: use a duckdb:/// or "
+            "postgresql:// URL."
+        )
+    return parsed
+
+
+def create_engine(url: str | sa.URL, pool: PoolSettings | None = None) -> Engine:
     """Build an engine whose sessions all speak UTC."""
     pool = pool or pool_settings()
-    parsed = make_url(url)
+    parsed = parse_url(url)
     limits = {"pool_size": pool.size, "pool_timeout": pool.timeout}
     if parsed.get_backend_name() == "duckdb":
         _make_parent_folder(parsed.database)

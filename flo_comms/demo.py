@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -155,7 +156,7 @@ def _create_members(
     roles = [Role.RECRUITER] * 5 + [Role.ADMIN] * 2 + [Role.MANAGER]
     while len(team) < count:
         name = fake.unique.name()
-        local_part = name.lower().replace(" ", ".").replace("'", "")
+        local_part = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".")
         team.append(
             create_member(
                 engine,

@@ -23,7 +23,8 @@ _hasher = PasswordHasher()
 # much time as a wrong password and does not reveal which addresses exist.
 _UNKNOWN_MEMBER_HASH = _hasher.hash("no member has this password")
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# name@example.com: no spaces, no empty part between dots on either side.
+EMAIL_PATTERN = re.compile(r"^[^@\s.]+(\.[^@\s.]+)*@[^@\s.]+(\.[^@\s.]+)+$")
 MIN_PASSWORD_LENGTH = 10
 
 

@@ -43,8 +43,8 @@ def local_to_utc(local: datetime, zone: str, *, field: str = "occurred_at") -> d
     if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValidationError(
             {
-                field: f"{local:%d %b %Y %H:%M} does not exist in {zone}: the "
-                "clocks skip that hour. Pick a time outside the change."
+                field: f"{local.day} {local:%b %Y, %H:%M} does not exist in "
+                f"{zone}: the clocks skip that hour. Pick a time outside the change."
             }
         )
     return aware.astimezone(UTC)

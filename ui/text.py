@@ -30,4 +30,4 @@ def preview(text: str, length: int = 160) -> str:
     flat = " ".join(text.split())
     if len(flat) <= length:
         return flat
-    return flat[: length - 1].rsplit(" ", 1)[0] + "…"
+    return flat[: length - 1].rsplit(" ", 1)[0].rstrip(" .,;:!?") + "…"

@@ -254,3 +254,27 @@ def test_a_database_file_held_by_another_process_is_reported_plainly(
     assert finished.returncode == 1
     assert "open in another process" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nonsense", "is not a database URL"),
+        ("sqlite:///somewhere.db", "sqlite is not supported"),
+    ],
+)
+def test_a_url_we_cannot_use_is_refused_plainly(url, message, capsys):
+    status = main(["--database-url", url, "stats"])
+
+    assert status == 2
+    assert message in capsys.readouterr().err
+
+
+def test_stats_on_a_mistyped_path_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "folder" / "comms.duckdb"
+
+    status = main(["--database-url", f"duckdb:///{missing}", "stats"])
+
+    assert status == 1
+    assert "There is no database file at" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

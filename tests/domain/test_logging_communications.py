@@ -66,7 +66,7 @@ def assert_nothing_saved(rows_in) -> None:
                 "occurred_local": datetime(2026, 3, 8, 2, 30),
                 "time_zone": "America/New_York",
             },
-            "08 Mar 2026 02:30 does not exist in America/New_York",
+            "8 Mar 2026, 02:30 does not exist in America/New_York",
             id="skipped by the clocks going forward",
         ),
         pytest.param(

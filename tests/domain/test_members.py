@@ -161,3 +161,16 @@ def test_a_deactivated_member_cannot_sign_in(engine, rita):
 )
 def test_admins_and_recruiters_log_communications_and_managers_only_read(role, may_log):
     assert role.can_log_communications is may_log
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ms..x@example.com", ".x@example.com", "x.@example.com", "x@example..com"],
+)
+def test_an_address_with_an_empty_part_between_dots_is_refused(engine, address):
+    with pytest.raises(ValidationError) as refusal:
+        create_member(
+            engine, name="Dot Dot", email=address, role="admin", password="x" * 12
+        )
+
+    assert "email" in refusal.value.errors
