@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from flo_comms.communications import (
@@ -111,18 +113,36 @@ def _details(entry: Communication, member: Member, candidate_id: int) -> None:
             _history(entry, member)
 
 
+def _earlier_version(before: dict, zone: str) -> str:
+    """One stored version as plain text: every field the author could change."""
+    people: dict[str, list[str]] = {}
+    for person in before.get("participants", []):
+        label = person.get("name") or person.get("address") or "(unknown)"
+        people.setdefault(person.get("role", ""), []).append(label)
+    occurred = datetime.fromisoformat(before["occurred_at"])
+    return "\n".join(
+        [
+            f"Type: {before.get('comm_type', '')}",
+            f"Date: {format_local(occurred, zone)}",
+            f"Subject: {before.get('subject', '')}",
+            f"Sent by: {', '.join(people.get('sender', [])) or '—'}",
+            f"To: {', '.join(people.get('to', [])) or '—'}",
+            "",
+            before.get("body", ""),
+        ]
+    )
+
+
 def _history(entry: Communication, member: Member) -> None:
     st.markdown("**Earlier versions**")
     for change in communication_history_of(engine(), entry.id):
-        before = change.previous
         st.caption(
             plain(
                 f"{change.action.capitalize()} by {change.changed_by_name}, "
-                f"{format_local(change.changed_at, member.time_zone)}. Before: "
-                f"{before.get('comm_type', '')}, “{before.get('subject', '')}”"
+                f"{format_local(change.changed_at, member.time_zone)}. Before:"
             )
         )
-        st.text(before.get("body", ""))
+        st.text(_earlier_version(change.previous, member.time_zone))
 
 
 def draw_entry(entry: Communication, member: Member, candidate_id: int) -> None:
