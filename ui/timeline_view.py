@@ -12,7 +12,9 @@ from flo_comms.communications import (
     Participant,
     Source,
 )
+from flo_comms.delivery import DeliveryStatus
 from flo_comms.members import Member
+from flo_comms.system_emails import DeliveryState
 from flo_comms.timeline import communication_history_of
 from flo_comms.timezones import format_local
 from ui.communication_form import ask_to_delete, open_edit_form
@@ -93,11 +95,27 @@ def _facts(entry: Communication, zone: str) -> list[tuple[str, str]]:
     return facts
 
 
-def _details(entry: Communication, member: Member, candidate_id: int) -> None:
+def _delivery_fact(delivery: DeliveryStatus) -> str:
+    """How far the email got, e.g. 'sent, to /srv/flo/outbox/12-….eml'."""
+    if delivery.state == DeliveryState.SENT:
+        return plain(f"sent, to {delivery.delivered_to}")
+    if delivery.last_error:
+        return plain(f"{delivery.state.value}: {delivery.last_error}")
+    return delivery.state.value
+
+
+def _details(
+    entry: Communication,
+    member: Member,
+    candidate_id: int,
+    delivery: DeliveryStatus | None,
+) -> None:
     with st.expander("details"):
         st.text(entry.body or "(no description)")
         st.divider()
         facts = _facts(entry, member.time_zone)
+        if delivery is not None:
+            facts.append(("Delivery", _delivery_fact(delivery)))
         st.markdown("  \n".join(f"**{label}:** {value}" for label, value in facts))
         others = [p for p in entry.to if p.candidate_id not in (None, candidate_id)]
         for person in others:
@@ -145,7 +163,12 @@ def _history(entry: Communication, member: Member) -> None:
         st.text(_earlier_version(change.previous, member.time_zone))
 
 
-def draw_entry(entry: Communication, member: Member, candidate_id: int) -> None:
+def draw_entry(
+    entry: Communication,
+    member: Member,
+    candidate_id: int,
+    delivery: DeliveryStatus | None = None,
+) -> None:
     """One timeline entry, with the ⋮ menu only for the member who logged it."""
     with st.container(border=True, key=f"communication_{entry.id}"):
         head, menu = st.columns([12, 1])
@@ -168,4 +191,4 @@ def draw_entry(entry: Communication, member: Member, candidate_id: int) -> None:
         if entry.can_be_changed_by(member):
             with menu:
                 _menu(entry, member, candidate_id)
-        _details(entry, member, candidate_id)
+        _details(entry, member, candidate_id, delivery)

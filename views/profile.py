@@ -6,6 +6,7 @@ import streamlit as st
 
 from flo_comms.candidates import get_candidate
 from flo_comms.communications import CommunicationType, Source
+from flo_comms.delivery import delivery_state_of
 from flo_comms.errors import NotFound
 from flo_comms.timeline import TimelineFilter, candidate_timeline
 from flo_comms.timezones import format_local
@@ -144,7 +145,8 @@ with communications_tab:
             f"{first}–{first + len(timeline.entries) - 1} of {timeline.total}, "
             "newest first"
         )
+        deliveries = delivery_state_of(engine(), [e.id for e in timeline.entries])
         for entry in timeline.entries:
-            draw_entry(entry, member, candidate.id)
+            draw_entry(entry, member, candidate.id, deliveries.get(entry.id))
         if timeline.page_count > 1:
             st.pagination(timeline.page_count, key=page_key)

@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from flo_comms.communications import CommunicationDraft, log_communication
+from flo_comms.communications import (
+    CommunicationDraft,
+    Participant,
+    ParticipantRole,
+    log_communication,
+)
+from flo_comms.delivery import OutboxTransport, deliver_due
+from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
+from ui.text import plain
 
 from .helpers import (
     add_candidate,
@@ -18,6 +26,7 @@ from .helpers import (
     values,
 )
 
+FROM = "Flo Communications <no-reply@flo-comms.localhost>"
 LONG_NOTES = (
     "Casey asked about the interview loop, the take-home exercise and the team. "
     "We went through each step, who she would meet, and how long the decision "
@@ -443,3 +452,41 @@ def test_opening_another_recipients_profile_from_details_moves_the_address_too(
     assert at.query_params["candidate"] == str(candidates["olive"])
     assert values(at.title) == ["Olive Other"]
     assert subjects(at) == ["**Invitation to both**"]
+
+
+def test_a_system_emails_details_say_how_far_its_delivery_got(
+    app, database, team, candidates, tmp_path
+):
+    def email(subject: str) -> SystemEmail:
+        return SystemEmail(
+            kind=EmailKind.JOB_STATUS,
+            subject=subject,
+            body="We would like to invite you to an interview.",
+            sent_by_member_id=team.ada.id,
+            sender=Participant(ParticipantRole.SENDER, "Ada Admin", "ada@example.com"),
+            to=[
+                Participant(
+                    ParticipantRole.TO,
+                    "Olive Other",
+                    "olive@example.org",
+                    candidate_id=candidates["olive"],
+                )
+            ],
+            candidate_ids=[candidates["olive"]],
+        )
+
+    outbox = OutboxTransport(tmp_path / "outbox")
+    with database.engine() as engine:
+        with engine.begin() as connection:
+            sent = log_system_email(connection, email("Delivered"), from_address=FROM)
+        deliver_due(engine, outbox)
+        with engine.begin() as connection:
+            log_system_email(connection, email("Still waiting"), from_address=FROM)
+
+    at = open_profile(app(team.ada), candidates["olive"])
+
+    details = {entry.subject: "\n".join(entry.details) for entry in shown_entries(at)}
+    assert "**Delivery:** queued" in details["**Still waiting**"]
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    assert f"**Delivery:** {plain(f'sent, to {eml}')}" in details["**Delivered**"]
+    assert sent
