@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from flo_comms.config import database_settings
+from flo_comms.config import DatabaseSettings, database_settings
 from flo_comms.members import Member
 from flo_comms.startup import open_database
 
@@ -28,14 +28,13 @@ if not _domain_logger.handlers:
 @st.cache_resource(
     show_spinner="Opening the database (the very first start also creates demo data)…"
 )
-def _engine_for(url: str) -> Engine:
-    settings = database_settings()
-    return open_database(settings if settings.url == url else None)
+def _engine_for(settings: DatabaseSettings) -> Engine:
+    return open_database(settings)
 
 
 def engine() -> Engine:
     """The one engine of this process, for the configured database URL."""
-    return _engine_for(database_settings().url)
+    return _engine_for(database_settings())
 
 
 def current_member() -> Member | None:
