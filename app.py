@@ -19,6 +19,7 @@ pages = [
     st.Page(
         "views/candidates.py", title="Candidates", icon=":material/group:", default=True
     ),
+    st.Page("views/jobs.py", title="Jobs", icon=":material/work:", url_path="jobs"),
     st.Page(
         "views/profile.py",
         title="Candidate profile",
@@ -39,7 +40,5 @@ if member is None:
 navigation = st.navigation(pages)
 with st.sidebar:
     st.write(f"**{plain(member.name)}**  \n{member.role.label} · {member.time_zone}")
-    # With one visible page Streamlit draws no menu, so the way back is a link.
-    st.page_link(pages[0], label="Candidates", icon=":material/group:")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 navigation.run()
