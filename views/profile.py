@@ -8,10 +8,12 @@ from flo_comms.candidates import get_candidate
 from flo_comms.communications import CommunicationType, Source
 from flo_comms.delivery import delivery_state_of
 from flo_comms.errors import NotFound
+from flo_comms.jobs import candidate_applications
 from flo_comms.timeline import TimelineFilter, candidate_timeline
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, draw_open_dialogs, open_new_form
 from ui.session import engine, require_member
+from ui.status_change import change_status_button, draw_status_change
 from ui.text import plain
 from ui.timeline_view import draw_entry
 
@@ -41,6 +43,7 @@ if flash := st.session_state.pop(FLASH_KEY, None):
     st.toast(flash)
 
 draw_open_dialogs(member, candidate.id)
+draw_status_change(member, f"profile:{candidate.id}")
 
 st.title(plain(candidate.name))
 facts = [candidate.email or "no email address", candidate.source.value]
@@ -49,6 +52,21 @@ if candidate.agency_contact_name:
         f"submitted by {candidate.agency_contact_name} ({candidate.agency_name})"
     )
 st.caption(plain(" · ".join(facts)))
+
+applications = candidate_applications(engine(), candidate.id)
+if applications:
+    with st.expander(f"Applications ({len(applications)})", expanded=True):
+        widths = [3, 2, 2.5, 1.6]
+        for application in applications:
+            job, status, changed, action = st.columns(widths)
+            job.text(application.job_title)
+            status.text(application.status.value)
+            changed.text(
+                "since " + format_local(application.status_changed_at, member.time_zone)
+            )
+            change_status_button(
+                member, application.id, f"profile:{candidate.id}", action
+            )
 
 communications_tab, profile_tab = st.tabs(["Communications", "Profile"])
 
