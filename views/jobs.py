@@ -10,6 +10,7 @@ from flo_comms.jobs import (
 )
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, forget_open_dialogs
+from ui.job_settings import job_copies_editor, status_templates_editor
 from ui.session import engine, require_member
 from ui.status_change import change_status_button, draw_status_change
 from ui.text import plain
@@ -45,6 +46,13 @@ status_filter = status_column.selectbox(
     index=None,
     placeholder="All",
 )
+
+if member.role.can_log_communications:
+    settings, templates = st.columns(2)
+    with settings:
+        job_copies_editor(member, job_id)
+    with templates:
+        status_templates_editor(member)
 
 draw_status_change(member, f"job:{job_id}")
 
