@@ -9,6 +9,7 @@ the only router.
 
 import streamlit as st
 
+from flo_comms.members import Role
 from ui.session import current_member, engine, sign_out
 from ui.sign_in import sign_in_form
 from ui.text import plain
@@ -29,15 +30,23 @@ pages = [
     ),
 ]
 
+deliveries = st.Page(
+    "views/deliveries.py",
+    title="Deliveries",
+    icon=":material/outbox:",
+    url_path="deliveries",
+)
+
 member = current_member()
 if member is None:
     # The requested page and its query parameters stay in the address bar, so a
     # deep link opens where it pointed once the member has signed in.
-    st.navigation(pages, position="hidden")
+    st.navigation([*pages, deliveries], position="hidden")
     sign_in_form(engine())
     st.stop()
 
-navigation = st.navigation(pages)
+# Only admins see (and may open) the email deliveries.
+navigation = st.navigation([*pages, deliveries] if member.role is Role.ADMIN else pages)
 with st.sidebar:
     st.write(f"**{plain(member.name)}**  \n{member.role.label} · {member.time_zone}")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")
