@@ -5,12 +5,14 @@ import streamlit as st
 from flo_comms.candidates import SEARCH_PAGE_SIZE, search_candidates
 from flo_comms.timezones import format_local
 from ui.communication_form import forget_open_dialogs
+from ui.email_forms import forget_email_forms
 from ui.session import engine, require_member
 from ui.status_change import forget_status_change
 from ui.text import plain
 
 member = require_member()
 forget_open_dialogs()
+forget_email_forms()
 forget_status_change()
 st.title("Candidates")
 

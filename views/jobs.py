@@ -10,6 +10,7 @@ from flo_comms.jobs import (
 )
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, forget_open_dialogs
+from ui.email_forms import forget_email_forms
 from ui.job_settings import job_copies_editor, status_templates_editor
 from ui.session import engine, require_member
 from ui.status_change import change_status_button, draw_status_change
@@ -17,6 +18,7 @@ from ui.text import plain
 
 member = require_member()
 forget_open_dialogs()
+forget_email_forms()
 st.title("Jobs")
 
 if flash := st.session_state.pop(FLASH_KEY, None):

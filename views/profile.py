@@ -12,6 +12,7 @@ from flo_comms.jobs import candidate_applications
 from flo_comms.timeline import TimelineFilter, candidate_timeline
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, draw_open_dialogs, open_new_form
+from ui.email_forms import draw_email_forms, open_send_email, open_update_request
 from ui.session import engine, require_member
 from ui.status_change import change_status_button, draw_status_change
 from ui.text import plain
@@ -44,6 +45,7 @@ if flash := st.session_state.pop(FLASH_KEY, None):
 
 draw_open_dialogs(member, candidate.id)
 draw_status_change(member, f"profile:{candidate.id}")
+draw_email_forms(member, candidate.id, candidate.name)
 
 st.title(plain(candidate.name))
 facts = [candidate.email or "no email address", candidate.source.value]
@@ -56,9 +58,9 @@ st.caption(plain(" · ".join(facts)))
 applications = candidate_applications(engine(), candidate.id)
 if applications:
     with st.expander(f"Applications ({len(applications)})", expanded=True):
-        widths = [3, 2, 2.5, 1.6]
+        widths = [3, 2, 2.5, 1.6, 1.6]
         for application in applications:
-            job, status, changed, action = st.columns(widths)
+            job, status, changed, action, request = st.columns(widths)
             job.text(application.job_title)
             status.text(application.status.value)
             changed.text(
@@ -67,6 +69,13 @@ if applications:
             change_status_button(
                 member, application.id, f"profile:{candidate.id}", action
             )
+            if member.role.can_log_communications:
+                request.button(
+                    "Request update",
+                    key=f"request_update_{application.id}",
+                    on_click=open_update_request,
+                    args=(member, application.id, candidate.id),
+                )
 
 communications_tab, profile_tab = st.tabs(["Communications", "Profile"])
 
@@ -98,6 +107,13 @@ with communications_tab:
             type="primary",
             key="new_communication",
             on_click=open_new_form,
+            args=(member, candidate.id),
+        )
+        st.button(
+            "Send email",
+            key="send_email",
+            icon=":material/mail:",
+            on_click=open_send_email,
             args=(member, candidate.id),
         )
     else:
