@@ -40,6 +40,8 @@ class TimelineFilter:
     end_date: date | None = None
     text: str = ""
     time_zone: str = "UTC"
+    job_ids: frozenset[int] = frozenset()
+    email_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ def _conditions(criteria: TimelineFilter) -> list[sa.ColumnElement[bool]]:
         conditions.append(communications.c.source.in_(sorted(criteria.sources)))
     if criteria.comm_types:
         conditions.append(communications.c.comm_type.in_(sorted(criteria.comm_types)))
+    if criteria.job_ids:
+        conditions.append(communications.c.job_id.in_(sorted(criteria.job_ids)))
+    if criteria.email_kinds:
+        kinds = sorted(criteria.email_kinds)
+        conditions.append(communications.c.email_kind.in_(kinds))
     if criteria.start_date:
         start = start_of_local_day(criteria.start_date, criteria.time_zone)
         conditions.append(communications.c.occurred_at >= start)

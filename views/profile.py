@@ -8,7 +8,8 @@ from flo_comms.candidates import get_candidate
 from flo_comms.communications import CommunicationType, Source
 from flo_comms.delivery import delivery_state_of
 from flo_comms.errors import NotFound
-from flo_comms.jobs import candidate_applications
+from flo_comms.jobs import candidate_applications, list_jobs
+from flo_comms.system_emails import EmailKind
 from flo_comms.timeline import TimelineFilter, candidate_timeline
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, draw_open_dialogs, open_new_form
@@ -94,7 +95,7 @@ with profile_tab:
     )
 
 # Filters belong to the profile they were set on: another candidate starts clean.
-FILTER_KEYS = ("tl_sources", "tl_types", "tl_dates", "tl_text")
+FILTER_KEYS = ("tl_sources", "tl_types", "tl_dates", "tl_text", "tl_jobs", "tl_kinds")
 if st.session_state.get("tl_candidate") != candidate.id:
     for key in FILTER_KEYS:
         st.session_state.pop(key, None)
@@ -143,6 +144,21 @@ with communications_tab:
         "Search subject and description",
         key="tl_text",
     )
+    job_filter, kind_filter = st.columns(2)
+    jobs = {job.id: job.title for job in list_jobs(engine())}
+    job_ids = job_filter.multiselect(
+        "Job",
+        list(jobs),
+        format_func=lambda i: jobs.get(i, f"job {i}"),
+        key="tl_jobs",
+        placeholder="All",
+    )
+    kinds = kind_filter.multiselect(
+        "Email kind",
+        [kind.value for kind in EmailKind],
+        key="tl_kinds",
+        placeholder="All",
+    )
     start = dates[0] if len(dates) >= 1 else None
     end = dates[1] if len(dates) == 2 else start
 
@@ -153,6 +169,8 @@ with communications_tab:
         end_date=end,
         text=text,
         time_zone=member.time_zone,
+        job_ids=frozenset(job_ids),
+        email_kinds=frozenset(kinds),
     )
     # Other filters, or another candidate, get a new pager that starts on page 1.
     page_key = f"timeline_page_{candidate.id}_{hash(criteria)}"
@@ -166,7 +184,7 @@ with communications_tab:
             engine(), candidate.id, criteria, page=page_number
         )
 
-    filtered = bool(sources or types or start or text.strip())
+    filtered = bool(sources or types or start or text.strip() or job_ids or kinds)
     if timeline.total == 0:
         st.info(
             "No communication matches these filters; clear one to see more."

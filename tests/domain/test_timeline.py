@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from flo_comms.communications import delete_communication, log_communication
+from flo_comms.job_emails import change_status, request_application_update
+from flo_comms.jobs import ApplicationStatus, create_application, create_job
 from flo_comms.timeline import TimelineFilter, candidate_timeline
 
 
@@ -227,3 +229,38 @@ def test_wildcards_typed_into_search_match_only_themselves(
     subjects = subjects_on_tab(engine, candidate_id, TimelineFilter(text=text))
 
     assert subjects == expected
+
+
+def test_the_tab_narrows_to_a_job_and_to_an_email_kind(
+    engine, admin, recruiter, candidate_id, make_draft
+):
+    sender = "Flo <no-reply@example.com>"
+    analyst = create_job(engine, "Data Analyst")
+    designer = create_job(engine, "Product Designer")
+    first = create_application(engine, analyst, candidate_id)
+    second = create_application(engine, designer, candidate_id)
+    change_status(
+        engine, admin, first, ApplicationStatus.INTERVIEW_SCHEDULED, from_address=sender
+    )
+    change_status(engine, admin, second, ApplicationStatus.OFFER, from_address=sender)
+    request_application_update(engine, admin, first, "Please", from_address=sender)
+    log_communication(
+        engine, recruiter, make_draft(), logged_from_candidate_id=candidate_id
+    )
+
+    by_job = candidate_timeline(
+        engine, candidate_id, TimelineFilter(job_ids=frozenset({analyst}))
+    )
+    by_kind = candidate_timeline(
+        engine, candidate_id, TimelineFilter(email_kinds=frozenset({"job status"}))
+    )
+
+    assert sorted((e.job_title, e.email_kind) for e in by_job.entries) == [
+        ("Data Analyst", "job status"),
+        ("Data Analyst", "update application request"),
+    ]
+    assert sorted(e.job_title for e in by_kind.entries) == [
+        "Data Analyst",
+        "Product Designer",
+    ]
+    assert candidate_timeline(engine, candidate_id).total == 4

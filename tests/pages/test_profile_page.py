@@ -13,6 +13,8 @@ from flo_comms.communications import (
     log_communication,
 )
 from flo_comms.delivery import OutboxTransport, deliver_due
+from flo_comms.job_emails import change_status
+from flo_comms.jobs import create_application, create_job
 from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
 from ui.text import plain
 
@@ -490,3 +492,30 @@ def test_a_system_emails_details_say_how_far_its_delivery_got(
     [eml] = (tmp_path / "outbox").glob("*.eml")
     assert f"**Delivery:** {plain(f'sent, to {eml}')}" in details["**Delivered**"]
     assert sent
+
+
+def test_the_job_and_email_kind_filters_narrow_the_tab(app, database, team):
+    with database.engine() as engine:
+        casey = add_candidate(engine, "Casey Jobs", "casey.jobs@example.org")
+        analyst = create_job(engine, "Data Analyst")
+        designer = create_job(engine, "Product Designer")
+        for job, status in ((analyst, "Interview Scheduled"), (designer, "Offer")):
+            application = create_application(engine, job, casey)
+            change_status(engine, team.ada, application, status, from_address=FROM)
+        log_entry(engine, team.ada, casey, datetime(2026, 1, 2, 10, 0, tzinfo=UTC))
+    at = open_profile(app(team.ada), casey)
+    assert len(subjects(at)) == 3
+
+    at.multiselect(key="tl_jobs").set_value([designer]).run()
+    only_designer = shown_entries(at)
+    at.multiselect(key="tl_jobs").set_value([]).run()
+    at.multiselect(key="tl_kinds").set_value(["job status"]).run()
+
+    [designer_email] = only_designer
+    assert "**Job:** Product Designer" in "\n".join(designer_email.details)
+    job_status_emails = shown_entries(at)
+    assert len(job_status_emails) == 2
+    assert all(
+        "**Email:** job status" in "\n".join(entry.details)
+        for entry in job_status_emails
+    )
