@@ -10,7 +10,7 @@ the only router.
 import streamlit as st
 
 from flo_comms.members import Role
-from ui.session import current_member, engine, sign_out
+from ui.session import current_member, dispatcher, engine, sign_out
 from ui.sign_in import sign_in_form
 from ui.text import plain
 
@@ -45,6 +45,8 @@ if member is None:
     sign_in_form(engine())
     st.stop()
 
+# Queued emails go out from this process (see ui.session.dispatcher).
+dispatcher()
 # Only admins see (and may open) the email deliveries.
 navigation = st.navigation([*pages, deliveries] if member.role is Role.ADMIN else pages)
 with st.sidebar:

@@ -19,7 +19,7 @@ from flo_comms.job_emails import request_application_update, update_request_draf
 from flo_comms.mail_settings import mail_settings
 from flo_comms.members import Member, list_members
 from ui.communication_form import FLASH_KEY
-from ui.session import engine
+from ui.session import engine, wake_dispatcher
 from ui.text import plain
 
 UPDATE_KEY = "update_request"
@@ -101,6 +101,7 @@ def send_update_request(member: Member) -> None:
     to = _people(request["draft"].to)
     close_email_forms()
     st.session_state[FLASH_KEY] = f"Update request to {to} queued."
+    wake_dispatcher()
 
 
 @st.dialog("Request an application update", width="large", on_dismiss=close_email_forms)
@@ -183,6 +184,7 @@ def send_candidate_email(member: Member) -> None:
             "Not sent to " + "; ".join(f"{s.name}: {s.reason}" for s in report.skipped)
         )
     state[FLASH_KEY] = " ".join(parts)
+    wake_dispatcher()
 
 
 @st.dialog("Send an email", width="large", on_dismiss=close_email_forms)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from flo_comms.config import DatabaseSettings, database_settings
+from flo_comms.delivery import DeliveryDispatcher, make_transport
+from flo_comms.mail_settings import MailSettings, mail_settings
 from flo_comms.members import Member
 from flo_comms.startup import open_database
 
@@ -35,6 +38,41 @@ def _engine_for(settings: DatabaseSettings) -> Engine:
 def engine() -> Engine:
     """The one engine of this process, for the configured database URL."""
     return _engine_for(database_settings())
+
+
+def _stop(dispatcher: DeliveryDispatcher) -> None:
+    dispatcher.stop()
+
+
+@st.cache_resource(on_release=_stop, show_spinner=False)
+def _dispatcher_for(
+    settings: DatabaseSettings, mail: MailSettings
+) -> DeliveryDispatcher:
+    dispatcher = DeliveryDispatcher(_engine_for(settings), make_transport(mail))
+    dispatcher.start()
+    return dispatcher
+
+
+def dispatcher() -> DeliveryDispatcher | None:
+    """This process's email dispatcher, started on first use.
+
+    DuckDB lets one process open its file, so the dashboard delivers its own
+    queue. FLO_COMMS_DISPATCHER=off leaves delivery to `flo-comms deliver` (a
+    deployment on PostgreSQL may run it apart; the page tests turn it off).
+    """
+    if os.environ.get("FLO_COMMS_DISPATCHER", "on").strip().lower() == "off":
+        return None
+    # Root-level entries of .streamlit/secrets.toml become environment
+    # variables once the secrets are loaded: SMTP credentials may live there.
+    st.secrets.load_if_toml_exists()
+    return _dispatcher_for(database_settings(), mail_settings())
+
+
+def wake_dispatcher() -> None:
+    """Deliver what an action just queued now rather than at the next round."""
+    running = dispatcher()
+    if running is not None:
+        running.wake()
 
 
 def current_member() -> Member | None:

@@ -22,7 +22,7 @@ from flo_comms.mail_settings import mail_settings
 from flo_comms.members import Member
 from flo_comms.timeline import get_communication
 from ui.communication_form import FLASH_KEY
-from ui.session import engine
+from ui.session import engine, wake_dispatcher
 from ui.text import plain
 
 STATUS_KEY = "status_change"
@@ -95,6 +95,7 @@ def confirm_status_change(member: Member) -> None:
         )
     close_status_change()
     st.session_state[FLASH_KEY] = message
+    wake_dispatcher()
 
 
 def _field_error(field: str) -> None:

@@ -9,7 +9,7 @@ from flo_comms.members import Member, Role
 from flo_comms.system_emails import DeliveryState
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, forget_open_dialogs
-from ui.session import engine, require_member
+from ui.session import engine, require_member, wake_dispatcher
 from ui.status_change import forget_status_change
 from ui.text import plain
 
@@ -32,9 +32,8 @@ def _retry(member: Member, delivery_id: int) -> None:
     except FloCommsError as error:
         st.session_state[FLASH_KEY] = f"Not retried: {error}"
         return
-    st.session_state[FLASH_KEY] = (
-        "Queued again: it goes out with the next delivery run."
-    )
+    st.session_state[FLASH_KEY] = "Queued again."
+    wake_dispatcher()
 
 
 ALL = "all"

@@ -60,7 +60,12 @@ def _use_copy_of(template: Path, path: Path, monkeypatch) -> PageDatabase:
 
 @pytest.fixture
 def database(templates, tmp_path, monkeypatch) -> Iterator[PageDatabase]:
-    """The test's own database, with the team in it; the app under test opens it."""
+    """The test's own database, with the team in it; the app under test opens it.
+
+    The dashboard's email dispatcher is off: a background thread delivering
+    while a test reads delivery states would race it. test_dispatcher turns it on.
+    """
+    monkeypatch.setenv("FLO_COMMS_DISPATCHER", "off")
     st.cache_resource.clear()
     yield _use_copy_of(templates[1], tmp_path / "pages.duckdb", monkeypatch)
     st.cache_resource.clear()
