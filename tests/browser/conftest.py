@@ -28,6 +28,7 @@ from flo_comms.candidates import CandidateSource, create_candidate
 from flo_comms.communications import CommunicationDraft, log_communication
 from flo_comms.db import open_engine
 from flo_comms.demo import DemoSize, create_demo_data
+from flo_comms.jobs import create_application, create_job
 from flo_comms.members import Member, list_members
 from flo_comms.migrate import upgrade
 from flo_comms.timezones import now_utc, to_local
@@ -59,7 +60,11 @@ PROFILE_NAMES = {
     "double_submit": "Piotr Aldebrandt",
     "left_with_modal_open": "Hester Morland",
     "visited_next": "Yusuf Brightwater",
+    "status_change": "Augustin Pemberton",
 }
+# A job of the browser tests' own, first in the Jobs page's list, with one
+# application: the "status_change" candidate's, in status New.
+STATUS_JOB_TITLE = "Aardvark Keeper"
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class DemoWorld:
     profiles: dict[str, Profile]
     # Entries the recruiter logged on the "logging" profile, days ago.
     recruiter_entry_ids: tuple[int, ...]
+    # The "status_change" candidate's application to STATUS_JOB_TITLE.
+    status_application_id: int
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,10 @@ def demo_world(tmp_path_factory) -> DemoWorld:
         by_email = {m.email: m for m in list_members(engine)}
         recruiter = by_email["recruiter@flo-demo.test"]
         older = _log_older_entries(engine, recruiter, profiles["logging"].id)
+        status_job = create_job(engine, STATUS_JOB_TITLE)
+        status_application = create_application(
+            engine, status_job, profiles["status_change"].id
+        )
     finally:
         # DuckDB lets one process open a file: the server needs it to itself.
         engine.dispose()
@@ -151,6 +162,7 @@ def demo_world(tmp_path_factory) -> DemoWorld:
         manager=by_email["manager@flo-demo.test"],
         profiles=profiles,
         recruiter_entry_ids=tuple(older),
+        status_application_id=status_application,
     )
 
 
@@ -190,7 +202,12 @@ def app(demo_world, tmp_path_factory) -> Iterator[RunningApp]:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("browser_server") / "streamlit.log"
-    environment = {**os.environ, "FLO_COMMS_DATABASE_URL": demo_world.database_url}
+    environment = {
+        **os.environ,
+        "FLO_COMMS_DATABASE_URL": demo_world.database_url,
+        # Nothing delivers yet; should it, the .eml files stay out of data/.
+        "FLO_COMMS_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+    }
     command = [
         str(Path(sys.executable).with_name("streamlit")),
         "run",
