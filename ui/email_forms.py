@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from flo_comms.candidates import candidate_names
 from flo_comms.communications import Participant
 from flo_comms.direct_emails import send_email
 from flo_comms.email_templates import TEMPLATE_VARIABLES
@@ -142,8 +143,31 @@ def update_request_dialog(member: Member) -> None:
 
 
 def open_send_email(member: Member, candidate_id: int) -> None:
+    """Open the send-email modal on a profile, to that candidate."""
+    _open_send(member, opened_on=candidate_id, candidate_ids=[candidate_id])
+
+
+PICKED_KEY = "picked_candidates"
+
+
+def clear_picked_candidates() -> None:
+    """Forget the candidates ticked on the list, boxes included."""
+    for key in [k for k in st.session_state if str(k).startswith("pick_")]:
+        del st.session_state[key]
+    st.session_state[PICKED_KEY] = []
+
+
+def open_bulk_email(member: Member, candidate_ids: list[int]) -> None:
+    """Open the send-email modal on the candidates list, to those selected."""
+    _open_send(member, opened_on=None, candidate_ids=candidate_ids)
+
+
+def _open_send(member: Member, opened_on: int | None, candidate_ids: list[int]):
     close_email_forms()
-    st.session_state[SEND_KEY] = {"candidate_id": candidate_id}
+    st.session_state[SEND_KEY] = {
+        "candidate_id": opened_on,
+        "candidate_ids": list(candidate_ids),
+    }
     st.session_state["se_cc"] = []
     st.session_state["se_bcc"] = []
     st.session_state["se_reply_to"] = member.email
@@ -161,7 +185,7 @@ def send_candidate_email(member: Member) -> None:
         report = send_email(
             engine(),
             member,
-            [request["candidate_id"]],
+            request["candidate_ids"],
             subject_template=state.get("se_subject") or "",
             body_template=state.get("se_body") or "",
             from_address=mail_settings().from_address,
@@ -176,6 +200,9 @@ def send_candidate_email(member: Member) -> None:
         state[ERRORS_KEY] = {"form": str(error)}
         return
     close_email_forms()
+    if request["candidate_id"] is None:
+        # Sent from the candidates list: the selection has done its job.
+        clear_picked_candidates()
     parts = []
     if report.sent:
         parts.append("Email queued.")
@@ -188,11 +215,15 @@ def send_candidate_email(member: Member) -> None:
 
 
 @st.dialog("Send an email", width="large", on_dismiss=close_email_forms)
-def send_email_dialog(member: Member, candidate_name: str) -> None:
+def send_email_dialog(member: Member) -> None:
     if SEND_KEY not in st.session_state:
         st.rerun()
     _field_error("form")
-    st.text(f"To: {candidate_name}")
+    chosen = st.session_state[SEND_KEY]["candidate_ids"]
+    names = candidate_names(engine(), chosen)
+    st.text("To: " + ", ".join(names.get(i, f"candidate {i}") for i in chosen))
+    if len(chosen) > 1:
+        st.caption("Each candidate gets an email of their own, with their own name.")
     _field_error("to")
     team = {m.id: m.name for m in list_members(engine())}
     st.multiselect(
@@ -230,10 +261,17 @@ def send_email_dialog(member: Member, candidate_name: str) -> None:
     )
 
 
-def draw_email_forms(member: Member, candidate_id: int, candidate_name: str) -> None:
+def draw_email_forms(member: Member, candidate_id: int) -> None:
     """Draw whichever of these modals session state says is open on this profile."""
     forget_email_forms(candidate_id)
     if UPDATE_KEY in st.session_state:
         update_request_dialog(member)
     elif SEND_KEY in st.session_state:
-        send_email_dialog(member, candidate_name)
+        send_email_dialog(member)
+
+
+def draw_bulk_email(member: Member) -> None:
+    """Draw the send-email modal opened on the candidates list, if it is open."""
+    forget_email_forms(None)
+    if SEND_KEY in st.session_state:
+        send_email_dialog(member)

@@ -46,7 +46,7 @@ if flash := st.session_state.pop(FLASH_KEY, None):
 
 draw_open_dialogs(member, candidate.id)
 draw_status_change(member, f"profile:{candidate.id}")
-draw_email_forms(member, candidate.id, candidate.name)
+draw_email_forms(member, candidate.id)
 
 st.title(plain(candidate.name))
 facts = [candidate.email or "no email address", candidate.source.value]

@@ -24,10 +24,14 @@ EARLY_ON_THE_15TH = datetime(2026, 1, 15, 3, 0, tzinfo=UTC)
 
 
 def table_rows(at: AppTest) -> list[list[str]]:
-    """The candidates table as text, one list per row, header first."""
-    cells = [column.children[0].value for column in at.main.columns]
-    width = len(HEADER)
-    return [cells[i : i + width] for i in range(0, len(cells), width)]
+    """The candidates table as text, one list per row, header first.
+
+    Each row starts with a column for the selection box, left out here.
+    """
+    columns = list(at.main.columns)
+    width = len(HEADER) + 1
+    rows = [columns[i : i + width] for i in range(0, len(columns), width)]
+    return [[column.children[0].value for column in row[1:]] for row in rows]
 
 
 @pytest.fixture
