@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from email import message_from_bytes
 
 import pytest
 import sqlalchemy as sa
 
 from flo_comms.cli import main
+from flo_comms.communications import Participant, ParticipantRole
 from flo_comms.config import PoolSettings, pool_settings
 from flo_comms.db import create_engine, safe_url
-from flo_comms.schema import communications
+from flo_comms.schema import communications, email_deliveries
+from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
 
 # Each process logs the same opened form at the same moment, as two dashboard
 # processes behind a proxy would when a member double-clicks Save.
@@ -128,3 +132,59 @@ def test_a_database_that_cannot_be_reached_is_reported_without_the_password(
     assert "Cannot open postgresql://flo:***@127.0.0.1:9/flo" in captured.err
     with pytest.raises(json.JSONDecodeError):
         json.loads(captured.out)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_deliver_processes_on_one_queue_send_each_email_once(
+    engine, recruiter, candidate_id, tmp_path
+):
+    sender = Participant(ParticipantRole.SENDER, recruiter.name, recruiter.email)
+    to = Participant(
+        ParticipantRole.TO, "Casey", "casey@example.org", candidate_id=candidate_id
+    )
+    with engine.begin() as connection:
+        for n in range(20):
+            email = SystemEmail(
+                kind=EmailKind.DIRECT,
+                subject=f"Interview slot {n}",
+                body="Does Tuesday suit you?",
+                sent_by_member_id=recruiter.id,
+                sender=sender,
+                to=[to],
+                candidate_ids=[candidate_id],
+            )
+            log_system_email(connection, email, from_address="flo@example.com")
+    outbox = tmp_path / "outbox"
+    url = engine.url.render_as_string(hide_password=False)
+    environment = {
+        **os.environ,
+        "FLO_COMMS_MAIL_TRANSPORT": "outbox",
+        "FLO_COMMS_OUTBOX_DIR": str(outbox),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flo_comms.cli", "--database-url", url, "deliver"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        for _ in range(2)
+    ]
+    results = [process.communicate(timeout=120) for process in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], results
+    sent_by_each = [int(re.search(r"(\d+) sent", out).group(1)) for out, _ in results]
+    assert sum(sent_by_each) == 20
+    subjects = sorted(
+        message_from_bytes(path.read_bytes())["Subject"]
+        for path in outbox.glob("*.eml")
+    )
+    assert subjects == sorted(f"Interview slot {n}" for n in range(20))
+    with engine.connect() as connection:
+        states = connection.execute(
+            sa.select(email_deliveries.c.state, sa.func.count()).group_by(
+                email_deliveries.c.state
+            )
+        ).all()
+    assert states == [("sent", 20)]
