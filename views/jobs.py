@@ -84,7 +84,7 @@ st.caption(
 if not member.role.can_log_communications:
     st.caption("Managers read the pipeline; admins and recruiters change statuses.")
 
-widths = [3, 1.8, 1.3, 2.5, 2, 1.6]
+widths = [2.6, 1.6, 1.2, 2.1, 2, 2]
 header = st.columns(widths)
 for column, label in zip(
     header,
