@@ -220,6 +220,19 @@ def _copies(
     )
 
 
+def _log(
+    connection: Connection,
+    email: SystemEmail,
+    from_address: str,
+    sent_at: datetime | None,
+) -> int:
+    """Log and queue a job email; the demo alone passes ``sent_at``."""
+    communication_id = log_system_email(connection, email, from_address=from_address)
+    if sent_at is not None:
+        _backdate(connection, communication_id, sent_at)
+    return communication_id
+
+
 def _backdate(connection: Connection, communication_id: int, sent_at: datetime) -> None:
     # For the demo only, which replays a year of pipeline: log_system_email
     # stamps the entry "now". occurred_at and logged_at carry no index, so this
@@ -369,11 +382,7 @@ def change_status(
                 job_id=facts.job_id,
                 application_id=application_id,
             )
-            communication_id = log_system_email(
-                connection, email, from_address=from_address
-            )
-            if sent_at is not None:
-                _backdate(connection, communication_id, sent_at)
+            communication_id = _log(connection, email, from_address, sent_at)
         return StatusChangeResult(
             application_id,
             facts.status,
@@ -512,12 +521,7 @@ def request_application_update(
             job_id=facts.job_id,
             application_id=application_id,
         )
-        communication_id = log_system_email(
-            connection, email, from_address=from_address
-        )
-        if sent_at is not None:
-            _backdate(connection, communication_id, sent_at)
-        return communication_id
+        return _log(connection, email, from_address, sent_at)
 
     communication_id = write_with_retry(engine, write)
     logger.info(
