@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from flo_comms.db import contains_text
 from flo_comms.errors import NotFound, ValidationError
@@ -22,6 +22,7 @@ from flo_comms.schema import (
 from flo_comms.timezones import now_utc
 
 SEARCH_PAGE_SIZE = 25
+MAX_NAME_LENGTH = 120
 
 
 class CandidateSource(StrEnum):
@@ -74,11 +75,35 @@ def create_candidate(
     agency_contact_id: int | None = None,
 ) -> int:
     """Add a candidate and return the id."""
-    name = name.strip()
+    with engine.begin() as connection:
+        return insert_candidate(
+            connection,
+            name=name,
+            email=email,
+            source=source,
+            phone=phone,
+            agency_contact_id=agency_contact_id,
+        )
+
+
+def insert_candidate(
+    connection: Connection,
+    *,
+    name: str,
+    email: str | None,
+    source: CandidateSource | str,
+    phone: str | None = None,
+    agency_contact_id: int | None = None,
+    at: datetime | None = None,
+) -> int:
+    """create_candidate inside the caller's transaction."""
+    name = " ".join(name.split())
     email = normalise_email(email) if email and email.strip() else None
     errors = {}
     if not name:
         errors["name"] = "Enter the candidate's name."
+    elif len(name) > MAX_NAME_LENGTH:
+        errors["name"] = f"Shorten the name to {MAX_NAME_LENGTH} characters."
     if email and not EMAIL_PATTERN.match(email):
         errors["email"] = "Enter an email address like name@example.com, or none."
     if source not in {s.value for s in CandidateSource}:
@@ -87,19 +112,32 @@ def create_candidate(
         errors["agency_contact_id"] = "Only agency candidates have an agency contact."
     if errors:
         raise ValidationError(errors)
-    with engine.begin() as connection:
-        return connection.execute(
-            candidates.insert()
-            .values(
-                name=name,
-                email=email,
-                phone=phone,
-                source=str(source),
-                agency_contact_id=agency_contact_id,
-                created_at=now_utc(),
-            )
-            .returning(candidates.c.id)
-        ).scalar_one()
+    return connection.execute(
+        candidates.insert()
+        .values(
+            name=name,
+            email=email,
+            phone=phone,
+            source=str(source),
+            agency_contact_id=agency_contact_id,
+            created_at=at or now_utc(),
+        )
+        .returning(candidates.c.id)
+    ).scalar_one()
+
+
+def find_candidate_by_email(connection: Connection, email: str) -> int | None:
+    """The earliest candidate with this address (ignoring case), if any.
+
+    Addresses are not unique among candidates (one person may be entered twice
+    before anyone merges them); the oldest record is the one to keep using.
+    """
+    return connection.execute(
+        sa.select(candidates.c.id)
+        .where(sa.func.lower(candidates.c.email) == normalise_email(email).lower())
+        .order_by(candidates.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def get_candidate(engine: Engine, candidate_id: int) -> Candidate:

@@ -35,7 +35,6 @@ from flo_comms.schema import (
     agency_contacts,
     applications,
     candidates,
-    communications,
     jobs,
 )
 from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
@@ -227,20 +226,8 @@ def _log(
     sent_at: datetime | None,
 ) -> int:
     """Log and queue a job email; the demo alone passes ``sent_at``."""
-    communication_id = log_system_email(connection, email, from_address=from_address)
-    if sent_at is not None:
-        _backdate(connection, communication_id, sent_at)
-    return communication_id
-
-
-def _backdate(connection: Connection, communication_id: int, sent_at: datetime) -> None:
-    # For the demo only, which replays a year of pipeline: log_system_email
-    # stamps the entry "now". occurred_at and logged_at carry no index, so this
-    # stays a plain update on DuckDB.
-    connection.execute(
-        communications.update()
-        .where(communications.c.id == communication_id)
-        .values(occurred_at=sent_at, logged_at=sent_at)
+    return log_system_email(
+        connection, email, from_address=from_address, sent_at=sent_at
     )
 
 

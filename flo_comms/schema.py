@@ -126,9 +126,17 @@ outreach_events = sa.Table(
     sa.Column("reminder_minutes_before", sa.Integer, nullable=False),
     sa.Column("follow_up_minutes_after", sa.Integer, nullable=False),
     sa.Column("registration_token", sa.String(64), nullable=False, unique=True),
+    # "scheduled", "cancelled" or "deleted"; rows are never removed, since the
+    # emails an event sent stay on the candidates' timelines.
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("created_by", sa.Integer, sa.ForeignKey("members.id")),
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp),
+    # When the state last changed (cancelled or deleted), and by whom. Columns
+    # added after the first migration carry no foreign key: DuckDB cannot add
+    # one to an existing table.
+    sa.Column("state_changed_at", Timestamp),
+    sa.Column("state_changed_by", sa.Integer),
 )
 
 event_time_slots = sa.Table(
@@ -141,6 +149,8 @@ event_time_slots = sa.Table(
     sa.Column("starts_at", Timestamp, nullable=False),
     sa.Column("ends_at", Timestamp, nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False),
+    # A deleted slot stays (registrations and emails name it) but takes no one.
+    sa.Column("deleted_at", Timestamp),
 )
 
 event_registrations = sa.Table(
@@ -160,7 +170,40 @@ event_registrations = sa.Table(
     sa.Column("review_state", sa.String(20), nullable=False),
     sa.Column("slot_id", sa.Integer, sa.ForeignKey("event_time_slots.id")),
     sa.Column("joined_at", Timestamp, nullable=False),
+    # Quick Review's decision: when and by which member (no foreign key, see
+    # outreach_events.state_changed_by).
+    sa.Column("reviewed_at", Timestamp),
+    sa.Column("reviewed_by", sa.Integer),
+    # When the candidate was put in their current time slot (virtual chats).
+    sa.Column("slot_assigned_at", Timestamp),
     sa.UniqueConstraint("event_id", "candidate_id"),
+)
+
+# One row per reminder or follow-up the dispatcher decided on: sent (with the
+# email it logged) or skipped (with the reason). The unique key is what makes
+# each go to a candidate at most once, however many dispatchers run: a
+# dispatcher claims a row by inserting it, in the transaction that logs the email.
+event_dispatches = sa.Table(
+    "event_dispatches",
+    metadata,
+    _id("event_dispatches"),
+    sa.Column(
+        "event_id", sa.Integer, sa.ForeignKey("outreach_events.id"), nullable=False
+    ),
+    sa.Column(
+        "candidate_id", sa.Integer, sa.ForeignKey("candidates.id"), nullable=False
+    ),
+    # "reminder" or "follow-up".
+    sa.Column("kind", sa.String(20), nullable=False),
+    # "sent" or "skipped".
+    sa.Column("outcome", sa.String(10), nullable=False),
+    sa.Column("reason", sa.String(300)),
+    sa.Column("due_at", Timestamp, nullable=False),
+    sa.Column("decided_at", Timestamp, nullable=False),
+    # The logged email, when one was sent (no foreign key: it is written in the
+    # same transaction as the claim, after it, as a plain update).
+    sa.Column("communication_id", sa.Integer),
+    sa.UniqueConstraint("event_id", "candidate_id", "kind"),
 )
 
 # Edits and deletions update only columns without an index or a foreign key:

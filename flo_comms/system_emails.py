@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.engine import Connection
@@ -75,14 +76,20 @@ class SystemEmail:
 
 
 def log_system_email(
-    connection: Connection, email: SystemEmail, *, from_address: str
+    connection: Connection,
+    email: SystemEmail,
+    *,
+    from_address: str,
+    sent_at: datetime | None = None,
 ) -> int:
     """Write the email to the timelines and queue it; return the entry's id.
 
     Runs inside the caller's transaction: if the caller's action fails after
-    this, the entry and its queued delivery vanish with it.
+    this, the entry and its queued delivery vanish with it. ``sent_at`` is the
+    moment the entry records, now unless given: a dispatcher run with a given
+    clock passes its clock, and the demo passes moments of the past year.
     """
-    now = now_utc()
+    now = sent_at or now_utc()
     communication_id = connection.execute(
         communications.insert()
         .values(

@@ -320,9 +320,10 @@ def test_a_failure_while_logging_leaves_the_status_unchanged_and_nothing_queued(
 ):
     real_log = job_emails.log_system_email
 
-    def log_then_fail(connection, email, *, from_address):
-        real_log(connection, email, from_address=from_address)  # rows written...
-        raise RuntimeError("disk full")  # ...then the transaction fails
+    def log_then_fail(connection, email, *, from_address, sent_at=None):
+        real_log(connection, email, from_address=from_address, sent_at=sent_at)
+        # The rows are written; then the transaction fails.
+        raise RuntimeError("disk full")
 
     monkeypatch.setattr(job_emails, "log_system_email", log_then_fail)
 
