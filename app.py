@@ -22,6 +22,16 @@ pages = [
     ),
     st.Page("views/jobs.py", title="Jobs", icon=":material/work:", url_path="jobs"),
     st.Page(
+        "views/events.py", title="Events", icon=":material/event:", url_path="events"
+    ),
+    st.Page(
+        "views/event.py",
+        title="Event",
+        icon=":material/event_note:",
+        url_path="event",
+        visibility="hidden",
+    ),
+    st.Page(
         "views/profile.py",
         title="Candidate profile",
         icon=":material/person:",
@@ -37,18 +47,32 @@ deliveries = st.Page(
     url_path="deliveries",
 )
 
+# The one page without sign-in: candidates register for an event through the
+# link the event's organisers share (?event=<the event's token>).
+registration = st.Page(
+    "views/register.py",
+    title="Event registration",
+    icon=":material/how_to_reg:",
+    url_path="register",
+    visibility="hidden",
+)
+
 member = current_member()
 if member is None:
     # The requested page and its query parameters stay in the address bar, so a
     # deep link opens where it pointed once the member has signed in.
-    st.navigation([*pages, deliveries], position="hidden")
-    sign_in_form(engine())
+    requested = st.navigation([*pages, deliveries, registration], position="hidden")
+    if requested.url_path == registration.url_path:
+        requested.run()
+    else:
+        sign_in_form(engine())
     st.stop()
 
 # Queued emails go out from this process (see ui.session.dispatcher).
 dispatcher()
 # Only admins see (and may open) the email deliveries.
-navigation = st.navigation([*pages, deliveries] if member.role is Role.ADMIN else pages)
+visible = [*pages, deliveries] if member.role is Role.ADMIN else pages
+navigation = st.navigation([*visible, registration])
 with st.sidebar:
     st.write(f"**{plain(member.name)}**  \n{member.role.label} · {member.time_zone}")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")
