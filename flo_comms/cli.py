@@ -141,6 +141,48 @@ def deliver_command(arguments: argparse.Namespace) -> int:
         return 0
 
 
+def dispatch_command(arguments: argparse.Namespace) -> int:
+    from flo_comms.delivery import make_transport
+    from flo_comms.mail_settings import mail_settings
+
+    try:
+        settings = mail_settings()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    engine = _engine(arguments, must_exist=True)
+    transport = make_transport(settings)
+    if arguments.loop is None:
+        print(_dispatch_once(engine, transport, settings.from_address))
+        return 0
+    print(
+        f"Sending due reminders and follow-ups and delivering the queue every "
+        f"{arguments.loop:g} s; Ctrl-C stops."
+    )
+    log = logging.getLogger(__name__)
+    try:
+        while True:
+            # A lost connection or a bad run must not end a long-lived loop.
+            try:
+                line = _dispatch_once(engine, transport, settings.from_address)
+            except Exception:
+                log.exception("dispatch run failed")
+            else:
+                print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}: {line}", flush=True)
+            time.sleep(arguments.loop)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _dispatch_once(engine: Engine, transport: Transport, from_address: str) -> str:
+    from flo_comms.delivery import deliver_due
+    from flo_comms.event_dispatch import dispatch_event_emails
+
+    events = dispatch_event_emails(engine, from_address=from_address)
+    delivery = deliver_due(engine, transport)
+    return f"reminders and follow-ups: {events}. Delivery: {delivery}."
+
+
 def _deliver_once_in_loop(engine: Engine, transport: Transport) -> None:
     from flo_comms.delivery import deliver_due
 
@@ -214,6 +256,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep running, once every SECONDS (PostgreSQL: a separate dispatcher)",
     )
     deliver.set_defaults(handler=deliver_command)
+
+    dispatch = commands.add_parser(
+        "dispatch",
+        help="send the event reminders and follow-ups that are due, then deliver "
+        "the queue (what the dashboard does in its own process)",
+    )
+    dispatch.add_argument(
+        "--loop",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="keep running, once every SECONDS (PostgreSQL: a separate dispatcher; "
+        "start dashboards with FLO_COMMS_DISPATCHER=off then)",
+    )
+    dispatch.set_defaults(handler=dispatch_command)
     return parser
 
 

@@ -460,10 +460,13 @@ def retry_delivery(engine: Engine, member: Member, delivery_id: int) -> None:
 
 
 class DeliveryDispatcher:
-    """Runs deliver_due every few seconds on a daemon thread, and survives errors.
+    """Runs the dispatch every few seconds on a daemon thread, and survives errors.
 
-    The dashboard starts one per process; wake() asks for a run at once (after
-    an action logged an email), stop() ends the thread.
+    Each run first sends the event reminders and follow-ups that are due
+    (flo_comms.event_dispatch), when ``event_emails_from`` gives the address
+    they are sent from, then delivers the queue. The dashboard starts one per
+    process; wake() asks for a run at once (after an action logged an email),
+    stop() ends the thread.
     """
 
     def __init__(
@@ -473,11 +476,13 @@ class DeliveryDispatcher:
         interval_seconds: float = 30,
         *,
         batch_size: int = 50,
+        event_emails_from: str | None = None,
     ) -> None:
         self.engine = engine
         self.transport = transport
         self.interval_seconds = interval_seconds
         self.batch_size = batch_size
+        self.event_emails_from = event_emails_from
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -497,7 +502,7 @@ class DeliveryDispatcher:
                 target=self._run, name="flo-comms-delivery", daemon=True
             )
             self._thread.start()
-        logger.info("delivery dispatcher started, every %s s", self.interval_seconds)
+        logger.info("dispatcher started, every %s s", self.interval_seconds)
 
     def wake(self) -> None:
         """Run now instead of at the end of the current wait."""
@@ -511,10 +516,22 @@ class DeliveryDispatcher:
             if self._thread is not None:
                 self._thread.join(timeout)
             self._thread = None
-        logger.info("delivery dispatcher stopped")
+        logger.info("dispatcher stopped")
 
     def run_once(self) -> DeliveryReport | None:
-        """One run of deliver_due; an error is logged, never raised."""
+        """One run: due event emails, then deliveries; errors are logged, not raised."""
+        if self.event_emails_from is not None:
+            # Imported here: event_dispatch imports the events modules, which
+            # the delivery code itself does not need.
+            from flo_comms.event_dispatch import dispatch_event_emails
+
+            try:
+                dispatch_event_emails(self.engine, from_address=self.event_emails_from)
+            except Exception:
+                logger.exception(
+                    "reminder and follow-up run failed; the next starts in %s s",
+                    self.interval_seconds,
+                )
         try:
             return deliver_due(self.engine, self.transport, limit=self.batch_size)
         except Exception:

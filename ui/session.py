@@ -48,17 +48,22 @@ def _stop(dispatcher: DeliveryDispatcher) -> None:
 def _dispatcher_for(
     settings: DatabaseSettings, mail: MailSettings
 ) -> DeliveryDispatcher:
-    dispatcher = DeliveryDispatcher(_engine_for(settings), make_transport(mail))
+    dispatcher = DeliveryDispatcher(
+        _engine_for(settings),
+        make_transport(mail),
+        event_emails_from=mail.from_address,
+    )
     dispatcher.start()
     return dispatcher
 
 
 def dispatcher() -> DeliveryDispatcher | None:
-    """This process's email dispatcher, started on first use.
+    """This process's dispatcher, started on first use.
 
-    DuckDB lets one process open its file, so the dashboard delivers its own
-    queue. FLO_COMMS_DISPATCHER=off leaves delivery to `flo-comms deliver` (a
-    deployment on PostgreSQL may run it apart; the page tests turn it off).
+    DuckDB lets one process open its file, so the dashboard sends its own event
+    reminders and follow-ups and delivers its own queue. FLO_COMMS_DISPATCHER=off
+    leaves both to `flo-comms dispatch` (a deployment on PostgreSQL may run it
+    apart; the page tests turn it off).
     """
     if os.environ.get("FLO_COMMS_DISPATCHER", "on").strip().lower() == "off":
         return None

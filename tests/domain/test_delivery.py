@@ -981,3 +981,88 @@ def test_flo_comms_deliver_refuses_a_bad_setting_by_name(
     assert "FLO_COMMS_MAIL_TRANSPORT must be one of outbox, smtp" in (
         capsys.readouterr().err
     )
+
+
+def _webinar_with_a_due_reminder(engine: Engine, admin: Member) -> int:
+    """A webinar tomorrow noon with reminders a week before: due now, for one guest."""
+    from datetime import time as time_of_day
+
+    from flo_comms.event_rules import EventType
+    from flo_comms.events import EventDetails, create_event
+    from flo_comms.registrations import NewPerson, add_candidates
+
+    event_id = create_event(
+        engine,
+        admin,
+        EventDetails(
+            event_type=EventType.WEBINAR,
+            invite_only=False,
+            title="Data team webinar",
+            day=(now_utc() + timedelta(days=1)).date(),
+            start_time=time_of_day(12),
+            end_time=time_of_day(13),
+            time_zone="UTC",
+            link="https://meet.example.org/data",
+            reminder_minutes_before=7 * 24 * 60,
+        ),
+        at=now_utc() - timedelta(days=11),
+    )
+    add_candidates(
+        engine,
+        admin,
+        event_id,
+        new_people=[NewPerson("Robin Guest", "robin@example.org")],
+        request_profile=False,
+        from_address="flo@example.com",
+        at=now_utc() - timedelta(days=10),
+    )
+    return event_id
+
+
+def _subjects(outbox: Path) -> list[str]:
+    return sorted(
+        message_from_bytes(path.read_bytes())["Subject"]
+        for path in outbox.glob("*.eml")
+    )
+
+
+def test_the_dashboards_dispatcher_sends_due_reminders_before_delivering(
+    engine, admin, outbox
+):
+    _webinar_with_a_due_reminder(engine, admin)
+    dispatcher = DeliveryDispatcher(
+        engine, OutboxTransport(outbox), event_emails_from="flo@example.com"
+    )
+
+    dispatcher.run_once()
+
+    assert _subjects(outbox) == [
+        "Reminder: Data team webinar",
+        "Your place at Data team webinar",
+    ]
+
+
+def test_a_dispatcher_without_a_from_address_only_delivers(engine, admin, outbox):
+    _webinar_with_a_due_reminder(engine, admin)
+
+    DeliveryDispatcher(engine, OutboxTransport(outbox)).run_once()
+
+    assert _subjects(outbox) == ["Your place at Data team webinar"]
+
+
+def test_flo_comms_dispatch_sends_due_reminders_and_delivers(
+    engine, admin, outbox, monkeypatch, capsys
+):
+    _webinar_with_a_due_reminder(engine, admin)
+    monkeypatch.setenv("FLO_COMMS_MAIL_TRANSPORT", "outbox")
+    monkeypatch.setenv("FLO_COMMS_OUTBOX_DIR", str(outbox))
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()  # DuckDB: one process, and the command opens its own engine
+
+    assert cli.main(["--database-url", url, "dispatch"]) == 0
+
+    assert "sent 1 reminder" in capsys.readouterr().out
+    assert _subjects(outbox) == [
+        "Reminder: Data team webinar",
+        "Your place at Data team webinar",
+    ]

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import time
+from datetime import time as time_of_day
+from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
@@ -17,8 +19,14 @@ from flo_comms.cli import main
 from flo_comms.communications import Participant, ParticipantRole
 from flo_comms.config import PoolSettings, pool_settings
 from flo_comms.db import create_engine, safe_url
-from flo_comms.schema import communications, email_deliveries
+from flo_comms.delivery import deliver_due, make_transport
+from flo_comms.event_rules import EventType
+from flo_comms.events import EventDetails, create_event
+from flo_comms.mail_settings import mail_settings
+from flo_comms.registrations import NewPerson, add_candidates
+from flo_comms.schema import communication_candidates, communications, email_deliveries
 from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
+from flo_comms.timezones import now_utc
 
 # Each process logs the same opened form at the same moment, as two dashboard
 # processes behind a proxy would when a member double-clicks Save.
@@ -188,3 +196,82 @@ def test_two_deliver_processes_on_one_queue_send_each_email_once(
             )
         ).all()
     assert states == [("sent", 20)]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_dispatch_processes_send_each_due_reminder_once(engine, admin, tmp_path):
+    # Tomorrow at noon, reminders a week before: due for days, not yet started.
+    tomorrow = (now_utc() + timedelta(days=1)).date()
+    event_id = create_event(
+        engine,
+        admin,
+        EventDetails(
+            event_type=EventType.WEBINAR,
+            invite_only=False,
+            title="Platform team open day",
+            day=tomorrow,
+            start_time=time_of_day(12, 0),
+            end_time=time_of_day(13, 0),
+            time_zone="UTC",
+            link="https://meet.example.org/open-day",
+            reminder_minutes_before=7 * 24 * 60,
+        ),
+        at=now_utc() - timedelta(days=11),
+    )
+    people = [NewPerson(f"Guest {n}", f"guest{n}@example.org") for n in range(30)]
+    add_candidates(
+        engine,
+        admin,
+        event_id,
+        new_people=people,
+        request_profile=False,
+        from_address="flo@example.com",
+        at=now_utc() - timedelta(days=10),
+    )
+    outbox = tmp_path / "outbox"
+    url = engine.url.render_as_string(hide_password=False)
+    environment = {
+        **os.environ,
+        "FLO_COMMS_MAIL_TRANSPORT": "outbox",
+        "FLO_COMMS_OUTBOX_DIR": str(outbox),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flo_comms.cli", "--database-url", url, "dispatch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        for _ in range(2)
+    ]
+    results = [process.communicate(timeout=120) for process in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], results
+    sent = [re.search(r"sent (\d+) reminder|sent nothing", out) for out, _ in results]
+    assert sum(int(m.group(1) or 0) for m in sent) == 30, results
+    with engine.connect() as connection:
+        reminders = connection.execute(
+            sa.select(communication_candidates.c.candidate_id, sa.func.count())
+            .join(
+                communications,
+                communications.c.id == communication_candidates.c.communication_id,
+            )
+            .where(communications.c.email_kind == EmailKind.REMINDER.value)
+            .group_by(communication_candidates.c.candidate_id)
+        ).all()
+    assert len(reminders) == 30
+    assert {count for _, count in reminders} == {1}
+    # A delivery run may have started before the other process's reminders
+    # were committed: one more run sends what is left, and nothing twice.
+    deliver_due(engine, make_transport(mail_settings(environment)), limit=100)
+    reminder_recipients = [
+        message["To"]
+        for message in (
+            message_from_bytes(path.read_bytes()) for path in outbox.glob("*.eml")
+        )
+        if message["Subject"].startswith("Reminder:")
+    ]
+    assert sorted(reminder_recipients) == sorted(
+        f"{person.name} <{person.email}>" for person in people
+    )
