@@ -115,6 +115,11 @@ class CommunicationDraft:
     description: str
 
 
+def event_kind_label(event_type: str, invite_only: bool) -> str:
+    """An outreach event's kind as read: ('webinar', True) -> 'Webinar, invite only'."""
+    return f"{event_type.capitalize()}, {'invite only' if invite_only else 'open'}"
+
+
 @dataclass(frozen=True)
 class Communication:
     """One entry of a Communications tab, with everything its details show."""
@@ -133,6 +138,16 @@ class Communication:
     logged_at: datetime
     updated_at: datetime | None
     participants: tuple[Participant, ...] = field(default=())
+    # The outreach event's type ("webinar") and invite mode, for event emails.
+    event_type: str | None = None
+    event_invite_only: bool | None = None
+
+    @property
+    def event_kind(self) -> str | None:
+        """'Webinar, invite only' for an event email; None for any other entry."""
+        if self.event_type is None:
+            return None
+        return event_kind_label(self.event_type, bool(self.event_invite_only))
 
     def _with_role(self, role: ParticipantRole) -> list[Participant]:
         return [p for p in self.participants if p.role == role]

@@ -10,7 +10,13 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from flo_comms.communications import Communication, Participant, ParticipantRole, Source
+from flo_comms.communications import (
+    Communication,
+    Participant,
+    ParticipantRole,
+    Source,
+    event_kind_label,
+)
 from flo_comms.db import contains_text
 from flo_comms.errors import NotFound
 from flo_comms.schema import (
@@ -42,6 +48,7 @@ class TimelineFilter:
     time_zone: str = "UTC"
     job_ids: frozenset[int] = frozenset()
     email_kinds: frozenset[str] = frozenset()
+    event_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,21 @@ class TimelinePage:
     @property
     def page_count(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """An outreach event a candidate has emails from: an option of the event filter."""
+
+    id: int
+    title: str
+    event_type: str
+    invite_only: bool
+    starts_at: datetime
+
+    @property
+    def kind(self) -> str:
+        return event_kind_label(self.event_type, self.invite_only)
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,8 @@ def _conditions(criteria: TimelineFilter) -> list[sa.ColumnElement[bool]]:
         conditions.append(communications.c.comm_type.in_(sorted(criteria.comm_types)))
     if criteria.job_ids:
         conditions.append(communications.c.job_id.in_(sorted(criteria.job_ids)))
+    if criteria.event_ids:
+        conditions.append(communications.c.event_id.in_(sorted(criteria.event_ids)))
     if criteria.email_kinds:
         kinds = sorted(criteria.email_kinds)
         conditions.append(communications.c.email_kind.in_(kinds))
@@ -105,6 +129,8 @@ _ENTRY_COLUMNS = (
     communications.c.occurred_at,
     jobs.c.title.label("job_title"),
     outreach_events.c.title.label("event_title"),
+    outreach_events.c.event_type.label("event_type"),
+    outreach_events.c.invite_only.label("event_invite_only"),
     communications.c.logged_by.label("logged_by_id"),
     members.c.name.label("logged_by_name"),
     communications.c.logged_at,
@@ -192,6 +218,33 @@ def candidate_timeline(
         total = connection.execute(total_query).scalar_one()
         entries = _entries(connection, rows)
     return TimelinePage(entries=entries, total=total, page=page, page_size=page_size)
+
+
+def candidate_events(engine: Engine, candidate_id: int) -> list[TimelineEvent]:
+    """The events whose emails are on a candidate's tab, latest event first.
+
+    Deleted and cancelled events count: the emails they sent stay on the tab.
+    """
+    query = (
+        sa.select(
+            outreach_events.c.id,
+            outreach_events.c.title,
+            outreach_events.c.event_type,
+            outreach_events.c.invite_only,
+            outreach_events.c.starts_at,
+        )
+        .where(
+            sa.exists().where(
+                communications.c.event_id == outreach_events.c.id,
+                communications.c.deleted_at.is_(None),
+                communication_candidates.c.communication_id == communications.c.id,
+                communication_candidates.c.candidate_id == candidate_id,
+            )
+        )
+        .order_by(outreach_events.c.starts_at.desc(), outreach_events.c.id.desc())
+    )
+    with engine.connect() as connection:
+        return [TimelineEvent(*row) for row in connection.execute(query)]
 
 
 def get_communication(engine: Engine, communication_id: int) -> Communication:
