@@ -357,6 +357,7 @@ def change_status(
         if plan.will_send:
             email = SystemEmail(
                 kind=EmailKind.JOB_STATUS,
+                job_status=new_status.value,
                 subject=plan.subject,
                 body=plan.body,
                 sent_by_member_id=member.id,

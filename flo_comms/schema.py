@@ -225,6 +225,9 @@ communications = sa.Table(
     sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id")),
     sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id")),
     sa.Column("event_id", sa.Integer, sa.ForeignKey("outreach_events.id")),
+    # The application status a job status email announced (NULL otherwise, and
+    # for status emails logged before this column existed).
+    sa.Column("job_status", sa.String(40)),
     # The member who logged a manual entry, or whose action sent a system email.
     sa.Column("logged_by", sa.Integer, sa.ForeignKey("members.id")),
     sa.Column("logged_at", Timestamp, nullable=False),

@@ -73,6 +73,8 @@ class SystemEmail:
     job_id: int | None = None
     application_id: int | None = None
     event_id: int | None = None
+    # For job status emails: the status the application moved to.
+    job_status: str | None = None
 
 
 def log_system_email(
@@ -102,6 +104,7 @@ def log_system_email(
             job_id=email.job_id,
             application_id=email.application_id,
             event_id=email.event_id,
+            job_status=email.job_status,
             logged_by=email.sent_by_member_id,
             logged_at=now,
         )
