@@ -25,6 +25,12 @@ pages = [
         "views/events.py", title="Events", icon=":material/event:", url_path="events"
     ),
     st.Page(
+        "views/analytics.py",
+        title="Analytics",
+        icon=":material/bar_chart:",
+        url_path="analytics",
+    ),
+    st.Page(
         "views/event.py",
         title="Event",
         icon=":material/event_note:",

@@ -1,0 +1,5 @@
+"""Placeholder: built next."""
+
+import streamlit as st
+
+st.title("Analytics")
