@@ -28,7 +28,7 @@ from flo_comms.schema import (
     members,
     outreach_events,
 )
-from flo_comms.timezones import start_of_local_day
+from flo_comms.timezones import start_of_local_day, to_local
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -72,10 +72,17 @@ class TimelineEvent:
     event_type: str
     invite_only: bool
     starts_at: datetime
+    time_zone: str
 
     @property
     def kind(self) -> str:
         return event_kind_label(self.event_type, self.invite_only)
+
+    @property
+    def label(self) -> str:
+        """'Data careers webinar · Webinar, invite only · 8 Dec 2026' (its own zone)."""
+        day = to_local(self.starts_at, self.time_zone)
+        return f"{self.title} · {self.kind} · {day.day} {day:%b %Y}"
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,7 @@ def candidate_events(engine: Engine, candidate_id: int) -> list[TimelineEvent]:
             outreach_events.c.event_type,
             outreach_events.c.invite_only,
             outreach_events.c.starts_at,
+            outreach_events.c.time_zone,
         )
         .where(
             sa.exists().where(

@@ -72,6 +72,13 @@ def open_profile(candidate_id: int) -> None:
     st.query_params["candidate"] = str(candidate_id)
 
 
+def _event_name(entry: Communication) -> str:
+    """'Data careers webinar (Webinar, invite only)'; empty for other entries."""
+    if not entry.event_title or not entry.event_kind:
+        return entry.event_title or ""
+    return f"{entry.event_title} ({entry.event_kind})"
+
+
 def _facts(entry: Communication, zone: str) -> list[tuple[str, str]]:
     """The metadata lines of the details, as (label, Markdown-safe value)."""
     facts = [
@@ -84,7 +91,7 @@ def _facts(entry: Communication, zone: str) -> list[tuple[str, str]]:
         ("Cc", plain(_people(entry.cc)) if entry.cc else None),
         ("Bcc", plain(_people(entry.bcc)) if entry.bcc else None),
         ("Job", plain(entry.job_title or "") or None),
-        ("Event", plain(entry.event_title or "") or None),
+        ("Event", plain(_event_name(entry)) or None),
         ("Email", plain(entry.email_kind or "") or None),
     ]
     facts += [(label, value) for label, value in optional if value]

@@ -10,7 +10,7 @@ from flo_comms.delivery import delivery_state_of
 from flo_comms.errors import NotFound
 from flo_comms.jobs import candidate_applications, list_jobs
 from flo_comms.system_emails import EmailKind
-from flo_comms.timeline import TimelineFilter, candidate_timeline
+from flo_comms.timeline import TimelineFilter, candidate_events, candidate_timeline
 from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, draw_open_dialogs, open_new_form
 from ui.email_forms import draw_email_forms, open_send_email, open_update_request
@@ -95,7 +95,15 @@ with profile_tab:
     )
 
 # Filters belong to the profile they were set on: another candidate starts clean.
-FILTER_KEYS = ("tl_sources", "tl_types", "tl_dates", "tl_text", "tl_jobs", "tl_kinds")
+FILTER_KEYS = (
+    "tl_sources",
+    "tl_types",
+    "tl_dates",
+    "tl_text",
+    "tl_jobs",
+    "tl_events",
+    "tl_kinds",
+)
 if st.session_state.get("tl_candidate") != candidate.id:
     for key in FILTER_KEYS:
         st.session_state.pop(key, None)
@@ -144,13 +152,24 @@ with communications_tab:
         "Search subject and description",
         key="tl_text",
     )
-    job_filter, kind_filter = st.columns(2)
+    job_filter, event_filter, kind_filter = st.columns(3)
     jobs = {job.id: job.title for job in list_jobs(engine())}
     job_ids = job_filter.multiselect(
         "Job",
         list(jobs),
         format_func=lambda i: jobs.get(i, f"job {i}"),
         key="tl_jobs",
+        placeholder="All",
+    )
+    # Only the events this candidate has emails from: the list stays short.
+    events = {
+        event.id: event.label for event in candidate_events(engine(), candidate.id)
+    }
+    event_ids = event_filter.multiselect(
+        "Event",
+        list(events),
+        format_func=lambda i: events.get(i, f"event {i}"),
+        key="tl_events",
         placeholder="All",
     )
     kinds = kind_filter.multiselect(
@@ -171,6 +190,7 @@ with communications_tab:
         time_zone=member.time_zone,
         job_ids=frozenset(job_ids),
         email_kinds=frozenset(kinds),
+        event_ids=frozenset(event_ids),
     )
     # Other filters, or another candidate, get a new pager that starts on page 1.
     page_key = f"timeline_page_{candidate.id}_{hash(criteria)}"
@@ -184,7 +204,9 @@ with communications_tab:
             engine(), candidate.id, criteria, page=page_number
         )
 
-    filtered = bool(sources or types or start or text.strip() or job_ids or kinds)
+    filtered = bool(
+        sources or types or start or text.strip() or job_ids or event_ids or kinds
+    )
     if timeline.total == 0:
         st.info(
             "No communication matches these filters; clear one to see more."

@@ -177,6 +177,10 @@ def test_the_event_filter_offers_the_events_this_candidate_has_emails_from(
     assert [e.title for e in candidate_events(engine, other_candidate_id)] == [
         "Berlin hiring meetup"
     ]
+    day = date.today() + timedelta(days=30)
+    assert offered[1].label == (
+        f"Data careers webinar · Webinar, invite only · {day.day} {day:%b %Y}"
+    )
 
 
 def test_a_candidate_without_event_emails_is_offered_no_events(
