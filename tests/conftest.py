@@ -128,3 +128,11 @@ def other_candidate_id(engine) -> int:
         email="olive@example.org",
         source=CandidateSource.JOB_BOARD,
     )
+
+
+@pytest.fixture(autouse=True)
+def outbox_in_tmp(monkeypatch, tmp_path_factory) -> None:
+    """Emails a test delivers through the default transport land in a temporary
+    folder, never in the checkout's data/outbox. A test that names its own
+    folder sets the variable again."""
+    monkeypatch.setenv("FLO_COMMS_OUTBOX_DIR", str(tmp_path_factory.mktemp("outbox")))
