@@ -86,7 +86,7 @@ def _actions(event: Event) -> None:
     )
 
 
-# --- cancel and delete ----------------------------------------------------------
+# --- cancel and delete ----------------------------------------------------------------
 
 
 def _close(member: Member, kind: str) -> None:
@@ -163,7 +163,7 @@ def delete_dialog(member: Member, event: Event) -> None:
     )
 
 
-# --- the final schedule ---------------------------------------------------------
+# --- the final schedule ---------------------------------------------------------------
 
 
 def _send_final_schedule(member: Member) -> None:

@@ -96,42 +96,45 @@ def registrations_section(member: Member, event: Event, can_add: bool) -> None:
 
 
 def _rows(member: Member, event: Event, rows: list[RegistrationRow]) -> None:
-    widths = [2.2, 2.4, 1.8, 1.1, 2, 3]
-    header = st.columns(widths)
-    labels = ["Candidate", "Email", "Joined", "Review", "Time slot", "Emails sent"]
-    if not event.event_type.has_slots:
-        labels[4] = ""
-    for column, label in zip(header, labels, strict=True):
-        column.markdown(f"**{label}**" if label else " ")
+    slots = event.event_type.has_slots
+    labels = ["Candidate", "Email", "Joined", "Review"]
+    widths = [2.2, 2.4, 1.8, 1.1]
+    if slots:
+        labels.append("Time slot")
+        widths.append(2)
+    labels.append("Emails sent")
+    widths.append(3)
+    for column, label in zip(st.columns(widths), labels, strict=True):
+        column.markdown(f"**{label}**")
+    zone = member.time_zone
     for row in rows:
         with st.container(key=f"registration_{row.candidate_id}"):
-            name, email, joined, review, slot, sent = st.columns(widths)
+            name, address, joined, review, *slot, sent = st.columns(widths)
             name.page_link(
                 "views/profile.py",
                 label=plain(row.name),
                 query_params={"candidate": row.candidate_id},
             )
-            email.text(row.email or "no email address")
-            joined_at = format_local(row.joined_at, member.time_zone)
+            address.text(row.email or "no email address")
+            joined_at = format_local(row.joined_at, zone)
             joined.text(f"{row.joined_by.label}\n{joined_at}")
             review.text(row.review_state.value)
-            if event.event_type.has_slots:
-                slot.text(
+            if slots:
+                slot[0].text(
                     span(row.slot_starts_at, row.slot_ends_at, event.time_zone)
                     if row.slot_starts_at
                     else "no slot"
                 )
             sent.text(
                 "\n".join(
-                    f"{email.kind.value} · "
-                    f"{format_local(email.sent_at, member.time_zone)}"
-                    for email in row.emails
+                    f"{mail.kind.value} · {format_local(mail.sent_at, zone)}"
+                    for mail in row.emails
                 )
                 or "none"
             )
 
 
-# --- the Add candidates modal ---------------------------------------------------
+# --- the Add candidates modal ---------------------------------------------------------
 
 
 def added_message(result: AddResult, request_profile: bool) -> str:

@@ -154,7 +154,7 @@ def _slot_box(
                 )
 
 
-# --- putting candidates into a slot ---------------------------------------------
+# --- putting candidates into a slot ---------------------------------------------------
 
 
 def _assign(member: Member, event_id: int) -> None:
@@ -250,7 +250,7 @@ def _assign_form(
     )
 
 
-# --- adding a slot --------------------------------------------------------------
+# --- adding a slot --------------------------------------------------------------------
 
 
 def _add(member: Member, event_id: int) -> None:
@@ -317,7 +317,7 @@ def _add_form(member: Member, event: Event) -> None:
     )
 
 
-# --- deleting a slot, taking a candidate out ------------------------------------
+# --- deleting a slot, taking a candidate out ------------------------------------------
 
 
 def _delete_slot(member: Member) -> None:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from flo_comms.event_rules import EventType
 from flo_comms.events import EventDetails, create_event
 from flo_comms.members import Member
-from flo_comms.registrations import NewPerson, add_candidates
+from flo_comms.registrations import add_candidates
 
 FROM_ADDRESS = "Flo Communications <no-reply@flo-comms.localhost>"
 
@@ -54,17 +54,22 @@ def add_event(
 
 
 def register(
-    engine: Engine, organiser: Member, event_id: int, *people: tuple[str, str]
+    engine: Engine, organiser: Member, event_id: int, *candidate_ids: int
 ) -> None:
-    """Add people (name, email) to an event as a member would: each confirmed."""
+    """Add candidates to an event as a member would: each gets a confirmation."""
     add_candidates(
         engine,
         organiser,
         event_id,
-        new_people=[NewPerson(name, email) for name, email in people],
+        candidate_ids=candidate_ids,
         request_profile=False,
         from_address=FROM_ADDRESS,
     )
+
+
+def email_kinds(database, candidate_id: int) -> list[str]:
+    """The email kinds on a candidate's timeline, newest first."""
+    return [entry.email_kind for entry in database.timeline(candidate_id).entries]
 
 
 def open_events(at: AppTest) -> AppTest:

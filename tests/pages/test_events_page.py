@@ -13,7 +13,7 @@ from flo_comms.timezones import to_local
 from ui.text import plain
 
 from .event_helpers import add_event, in_days, open_events, register
-from .helpers import open_dialogs, values
+from .helpers import add_candidate, open_dialogs, values
 
 
 @pytest.fixture
@@ -38,14 +38,10 @@ def events(database, team) -> dict[str, int]:
             event_type=EventType.VIRTUAL_CHAT,
             day=in_days(-40),
         )
-        register(
-            engine,
-            team.ada,
-            evening,
-            ("Casey Candidate", "casey@example.org"),
-            ("Olive Other", "olive@example.org"),
-        )
-        register(engine, team.rita, webinar, ("Pat Pending", "pat@example.org"))
+        casey = add_candidate(engine, "Casey Candidate")
+        olive = add_candidate(engine, "Olive Other")
+        register(engine, team.ada, evening, casey, olive)
+        register(engine, team.rita, webinar, add_candidate(engine, "Pat Pending"))
         cancel_event(engine, team.ada, cancelled)
     return {
         "evening": evening,
