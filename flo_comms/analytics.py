@@ -376,3 +376,22 @@ def data_version(engine: Engine) -> tuple:
             )
         ).one()
     return tuple(v.isoformat() if isinstance(v, datetime) else v for v in row)
+
+
+def period_start(day: date, grain: Grain) -> date:
+    """The first day of the week (a Monday) or month holding ``day``.
+
+    The same cut as the queries make: period_start(date(2026, 3, 5), WEEK) is
+    2 March 2026, and with MONTH it is 1 March.
+    """
+    if grain is Grain.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_period_start(day: date, grain: Grain) -> date:
+    """The first day of the period after the one holding ``day``."""
+    start = period_start(day, grain)
+    if grain is Grain.WEEK:
+        return start + timedelta(days=7)
+    return (start + timedelta(days=32)).replace(day=1)
