@@ -198,7 +198,7 @@ def _assign_form(
     member: Member, event: Event, slots: list[Slot], rows: list[RegistrationRow]
 ) -> None:
     keys = _keys(event.id)
-    st.subheader("Put candidates into a slot")
+    st.markdown("**Put candidates into a slot**")
     if not rows:
         st.caption(
             "No approved candidate yet: approve them in Quick Review first."
@@ -295,7 +295,7 @@ def _add_form(member: Member, event: Event) -> None:
         (starts + timedelta(minutes=30)).time().replace(tzinfo=None),
     )
     state.setdefault(keys["capacity"], 5)
-    st.subheader("Add a time slot")
+    st.markdown("**Add a time slot**")
     field_error("form", errors_key=ADD_ERRORS_KEY)
     day, start, end, capacity = st.columns(4)
     day.date_input("Date", key=keys["day"], format="YYYY-MM-DD")

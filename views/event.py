@@ -119,7 +119,15 @@ if event.invite_only:
 if event.event_type.has_slots:
     sections.append("Time slots")
 sections.append("Reminders and follow-ups")
-tabs = dict(zip(sections, st.tabs(sections), strict=True))
+# The open tab is kept in session state: after an action the member is still
+# where they acted, even when a message above the tabs comes or goes.
+tabs = dict(
+    zip(
+        sections,
+        st.tabs(sections, key=f"event_tab_{event.id}", on_change="rerun"),
+        strict=True,
+    )
+)
 
 with tabs["Details"]:
     details_section(member, event, can_run)

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flo_comms.event_rules import EventType
-from flo_comms.events import cancel_event, get_event, list_events
+from flo_comms.events import EVENT_PAGE_SIZE, cancel_event, get_event, list_events
 from flo_comms.timezones import to_local
 from ui.text import plain
 
@@ -218,3 +218,27 @@ def test_a_manager_reads_the_list_but_cannot_create(app, team, events):
     assert len(titles(at)) == 3
     assert "new_event" not in {button.key for button in at.main.button}
     assert "Managers read events; admins and recruiters run them." in values(at.caption)
+
+
+def test_more_than_a_page_of_events_is_paged_and_kept_after_visiting_one(
+    app, team, database
+):
+    with database.engine() as engine:
+        ids = [
+            add_event(engine, team.ada, f"Meetup {n:02d}", day=in_days(n + 1))
+            for n in range(EVENT_PAGE_SIZE + 2)
+        ]
+    at = open_events(app(team.ada))
+    assert values(at.caption) == [f"1–{EVENT_PAGE_SIZE} of {len(ids)} events"]
+
+    at.get("pagination")[0].select(2).run()
+    assert titles(at) == [f"Meetup {n:02d}" for n in range(EVENT_PAGE_SIZE, len(ids))]
+
+    at.switch_page("views/event.py")
+    at.query_params["event"] = str(ids[-1])
+    at.run()
+    at.switch_page("views/events.py")
+    at.query_params.clear()
+    at.run()
+
+    assert titles(at) == [f"Meetup {n:02d}" for n in range(EVENT_PAGE_SIZE, len(ids))]
