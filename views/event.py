@@ -12,10 +12,14 @@ from flo_comms.events import Event, EventState, get_event
 from flo_comms.registrations import registration_counts
 from ui.communication_form import FLASH_KEY, forget_open_dialogs
 from ui.email_forms import forget_email_forms
-from ui.event_actions import forget_event_dialogs, open_dialog_request
+from ui.event_actions import (
+    close_event_dialog,
+    forget_event_dialogs,
+    open_dialog_request,
+)
 from ui.event_details import DELETED_KEY, details_section
 from ui.event_details import DIALOGS as DETAILS_DIALOGS
-from ui.event_form import draw_event_form
+from ui.event_form import close_event_form, draw_event_form
 from ui.event_registrations import (
     ADD,
     add_candidates_dialog,
@@ -74,6 +78,10 @@ forget_event_dialogs(event.id)
 ended = has_ended(event.ends_at)
 can_manage = member.role.can_log_communications
 can_run = can_manage and event.is_open_for_changes
+if not can_run:
+    # Cancelled meanwhile (by another member, say): no modal stays open on it.
+    close_event_dialog()
+    close_event_form()
 
 if flash := st.session_state.pop(FLASH_KEY, None):
     st.toast(flash)
@@ -103,8 +111,13 @@ else:
 st.text(registered_summary(registration_counts(engine(), event.id), event.invite_only))
 
 if event.is_open_for_changes and not ended:
-    st.caption("Registration link: candidates register here (copy it to share).")
-    st.code(_registration_link(event), language=None)
+    link = _registration_link(event)
+    st.caption(
+        "Registration link: candidates register here (copy it to share)."
+        if not link.startswith("/")
+        else "Registration link: put this dashboard's address in front of it."
+    )
+    st.code(link, language=None)
 else:
     why = "was cancelled" if not event.is_open_for_changes else "has ended"
     st.caption(f"Registration is closed: the event {why}.")

@@ -13,7 +13,7 @@ from flo_comms.errors import NotFound
 from flo_comms.event_dispatch import dispatch_event_emails
 from flo_comms.event_rules import EventType, ReviewState
 from flo_comms.event_slots import add_slot, assign_to_slot, list_slots
-from flo_comms.events import EventState, get_event
+from flo_comms.events import EventState, cancel_event, get_event
 from flo_comms.registrations import list_registrations, review_candidates
 from flo_comms.timezones import to_local
 from ui.text import plain
@@ -520,6 +520,20 @@ def test_cancelling_says_nobody_is_emailed_and_leaves_no_action(
     with database.engine() as engine:
         assert get_event(engine, webinar).state is EventState.CANCELLED
     assert email_kinds(database, people["casey"]) == ["confirmation"]
+
+
+def test_an_event_cancelled_meanwhile_takes_no_edit(app, team, database, evening):
+    at = open_edit(open_event(app(team.ada), evening))
+    at.text_input(key="ev_place").input("Somewhere else")
+    with database.engine() as engine:
+        cancel_event(engine, team.rita, evening)
+    at.button(key="ev_save").click().run()
+
+    assert not at.exception
+    assert not open_dialogs(at)
+    assert "In-person event, open · cancelled" in values(at.caption)
+    with database.engine() as engine:
+        assert get_event(engine, evening).place == "Rua Augusta 12, Lisbon"
 
 
 def test_keeping_the_event_changes_nothing(app, team, database, evening):
