@@ -395,3 +395,16 @@ def next_period_start(day: date, grain: Grain) -> date:
     if grain is Grain.WEEK:
         return start + timedelta(days=7)
     return (start + timedelta(days=32)).replace(day=1)
+
+
+def last_twelve_months(today: date) -> tuple[date, date]:
+    """The default range: a year back to today, both ends included.
+
+    last_twelve_months(date(2026, 12, 3)) is 3 Dec 2025 to 3 Dec 2026; on
+    29 Feb 2028 it starts on 28 Feb 2027.
+    """
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:
+        year_ago = today.replace(year=today.year - 1, day=28)
+    return year_ago, today

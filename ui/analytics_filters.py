@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import streamlit as st
 
-from flo_comms.analytics import AnalyticsFilter, Grain
+from flo_comms.analytics import AnalyticsFilter, Grain, last_twelve_months
 from flo_comms.communications import Source
 from flo_comms.event_rules import EventType
 from flo_comms.timezones import now_utc, to_local
@@ -27,15 +26,6 @@ class AnalyticsChoice:
     grain: Grain
 
 
-def default_range(today: date) -> tuple[date, date]:
-    """The last 12 months up to today: 3 Dec 2025 to 3 Dec 2026 on 3 Dec 2026."""
-    try:
-        year_ago = today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        year_ago = today.replace(year=today.year - 1, day=28)
-    return year_ago, today
-
-
 def analytics_filters(
     time_zone: str, events: dict[int, str], jobs: dict[int, str]
 ) -> AnalyticsChoice | None:
@@ -44,7 +34,7 @@ def analytics_filters(
     when, grain_column, source_column = st.columns([2, 1, 2])
     picked = when.date_input(
         "Dates",
-        value=default_range(today),
+        value=last_twelve_months(today),
         max_value=today,
         format="DD/MM/YYYY",
         key="analytics_dates",
