@@ -321,6 +321,20 @@ def _event_for_token(connection: Connection, token: str) -> Event:
         raise NotFound("This registration link does not lead to an event.") from None
 
 
+def _csv_problem(error: ValidationError, email: str) -> str:
+    """What is wrong with one line, worded for the member who made the file."""
+    problems = []
+    if "name" in error.errors:
+        problems.append("the name is missing or too long")
+    if "email" in error.errors:
+        problems.append(
+            f"“{email.strip()}” is not an email address"
+            if email.strip()
+            else "the email address is missing"
+        )
+    return " and ".join(problems)
+
+
 def parse_people_csv(data: bytes | str) -> list[NewPerson]:
     """Read people to add from CSV text with a header naming 'name' and 'email'.
 
@@ -360,7 +374,7 @@ def parse_people_csv(data: bytes | str) -> list[NewPerson]:
             try:
                 person = validate_person(name, email)
             except ValidationError as error:
-                problems.append(f"line {line}: " + " ".join(error.errors.values()))
+                problems.append(f"line {line}: {_csv_problem(error, email)}")
                 continue
             if person.email in seen:
                 continue
