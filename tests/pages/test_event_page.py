@@ -237,8 +237,8 @@ def test_a_bad_csv_line_is_named_beside_the_upload_and_nobody_is_added(
 
     [dialog] = open_dialogs(at)
     [error] = dialog.error
-    assert error.value.startswith(
-        plain("Correct these lines: line 3: Enter an email address like name@")
+    assert error.value == plain(
+        "Correct these lines: line 3: “not-an-address” is not an email address."
     )
     with database.engine() as engine:
         assert list_registrations(engine, evening).total == 2
