@@ -7,10 +7,14 @@ them by name and address (flo_comms.registrations).
 
 Registering happens in the form button's callback, which keeps the outcome in
 session state for the script to draw. Buttons stay clickable while a run is in
-progress, so a second click can arrive after the first registered: it finds
-the outcome for the same address and keeps it, and the visitor still reads
-"You are registered", not "registered already". The domain makes a repeat
-harmless in any case: one registration, one confirmation.
+progress, and Streamlit answers a second click by starting a new run on another
+thread, while the first one's callback may still be writing; the first run is
+then stopped at its next touch of session state, so the outcome it got never
+reaches the session. Hence the outcome is also kept for a few minutes in this
+process, by session, event and address, and the callbacks for one address take
+turns: the second click finds the first one's outcome, and the visitor reads
+"You are registered", not "registered already". One registration, one
+confirmation.
 
 Nothing here names a member or links to a member page; an unexpected failure
 is logged and told in plain words, never as a traceback.
@@ -19,6 +23,9 @@ is logged and told in plain words, never as a traceback.
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
+import time
 from datetime import UTC
 
 import streamlit as st
@@ -42,6 +49,12 @@ logger = logging.getLogger(__name__)
 
 # The last submit on this page: {"token", "email", "outcome", "errors"}.
 ATTEMPT_KEY = "registration_attempt"
+# A random name for this browser session, for the outcomes kept in the process.
+SESSION_KEY = "registration_session"
+# Registrations of different addresses need not wait for each other.
+LOCK_STRIPES = 64
+# How long an outcome is kept for a late second click of the same session.
+RECENT_SECONDS = 10 * 60
 # Registration tokens are 32 characters; anything far longer is not one.
 MAX_TOKEN_LENGTH = 128
 UNAVAILABLE = (
@@ -55,37 +68,88 @@ def _attempt(token: str) -> dict:
     return attempt if attempt and attempt["token"] == token else {}
 
 
+# (this browser session's SESSION_KEY, the event's token, the address)
+_Key = tuple[str, str, str]
+
+
+class _Recent:
+    """Outcomes of this process's registrations, by (session, token, address).
+
+    Shared by every session of the process (st.cache_resource), with a lock per
+    address so that two callbacks for one address never register at once.
+    """
+
+    def __init__(self) -> None:
+        self._locks = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
+        self._guard = threading.Lock()
+        self._outcomes: dict[_Key, tuple[float, RegistrationOutcome]] = {}
+
+    def lock_for(self, key: _Key) -> threading.Lock:
+        # By event and address only: two sessions registering one address wait too.
+        return self._locks[hash(key[1:]) % LOCK_STRIPES]
+
+    def recall(self, key: _Key) -> RegistrationOutcome | None:
+        with self._guard:
+            kept = self._outcomes.get(key)
+        if kept is None or time.monotonic() - kept[0] > RECENT_SECONDS:
+            return None
+        return kept[1]
+
+    def remember(self, key: _Key, outcome: RegistrationOutcome) -> None:
+        now = time.monotonic()
+        with self._guard:
+            self._outcomes = {
+                k: kept
+                for k, kept in self._outcomes.items()
+                if now - kept[0] <= RECENT_SECONDS
+            }
+            self._outcomes[key] = (now, outcome)
+
+
+@st.cache_resource(show_spinner=False)
+def _recent() -> _Recent:
+    return _Recent()
+
+
 def _register(token: str) -> None:
+    email = normalise_email(st.session_state.get("reg_email") or "")
     name = st.session_state.get("reg_name") or ""
-    email = st.session_state.get("reg_email") or ""
-    previous = _attempt(token)
-    if previous.get("outcome") and previous["email"] == normalise_email(email):
-        # The same submit again (a second click during the first one's run).
-        return
-    attempt = {"token": token, "email": normalise_email(email), "errors": {}}
-    try:
-        attempt["outcome"] = register_by_link(
-            engine(),
-            token,
-            name=name,
-            email=email,
-            from_address=mail_settings().from_address,
-        )
-    except ValidationError as error:
-        attempt["errors"] = error.errors
-    except (RegistrationClosed, NotFound) as error:
-        attempt["errors"] = {"form": f"{error} Registration is closed."}
-    except Exception:
-        logger.exception("registration through an event's link failed")
-        attempt["errors"] = {"form": UNAVAILABLE}
-    st.session_state[ATTEMPT_KEY] = attempt
-    if attempt.get("outcome"):
+    key = (st.session_state.get(SESSION_KEY, ""), token, email)
+    recent = _recent()
+    with recent.lock_for(key):
+        # A second click of this session finds the first one's outcome here.
+        outcome = recent.recall(key)
+        attempt = {"token": token, "email": email, "errors": {}, "outcome": outcome}
+        if outcome is None:
+            try:
+                attempt["outcome"] = register_by_link(
+                    engine(),
+                    token,
+                    name=name,
+                    email=email,
+                    from_address=mail_settings().from_address,
+                )
+            except ValidationError as error:
+                attempt["errors"] = error.errors
+            except (RegistrationClosed, NotFound) as error:
+                attempt["errors"] = {"form": f"{error} Registration is closed."}
+            except Exception:
+                logger.exception("registration through an event's link failed")
+                attempt["errors"] = {"form": UNAVAILABLE}
+            if attempt["outcome"] is not None:
+                recent.remember(key, attempt["outcome"])
+    if attempt["outcome"] is not None:
         wake_dispatcher()
+    # Raises StopException instead if a newer click stopped this run; that
+    # run's callback then finds the outcome in ``recent``.
+    st.session_state[ATTEMPT_KEY] = attempt
 
 
 def _register_someone_else() -> None:
     for key in (ATTEMPT_KEY, "reg_name", "reg_email"):
         st.session_state.pop(key, None)
+    # The next submit is nobody's second click, even with the same address.
+    st.session_state[SESSION_KEY] = secrets.token_hex(16)
 
 
 def _field_error(errors: dict[str, str], field: str) -> None:
@@ -188,6 +252,8 @@ def _draw_form(event: Event, token: str, errors: dict[str, str]) -> None:
         )
 
 
+if SESSION_KEY not in st.session_state:
+    st.session_state[SESSION_KEY] = secrets.token_hex(16)
 token = (st.query_params.get("event") or "").strip()
 event = _event_for(token)
 if event is None:
