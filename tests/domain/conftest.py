@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from flo_comms import members
 from flo_comms.communications import CommunicationDraft
+from flo_comms.events import EventDetails, create_event
 from flo_comms.members import Member
 from flo_comms.schema import communication_candidates, communications
 
@@ -100,5 +102,79 @@ def rows_in(engine: Engine) -> Callable[[sa.Table], int]:
             return connection.execute(
                 sa.select(sa.func.count()).select_from(table)
             ).scalar_one()
+
+    return count
+
+
+# --- outreach events ------------------------------------------------------------
+
+# Links and places the event factories fill in for each type of event.
+EVENT_LINK = "https://meet.example.com/flo-outreach"
+EVENT_PLACE = "Flo office, Torstraße 1, Berlin"
+
+
+@pytest.fixture
+def make_event_details() -> Callable[..., EventDetails]:
+    """An event as a member enters it: Monday 10 June 2030, 14:00–16:00 Berlin.
+
+    Berlin is on CEST (UTC+2) then, so the event runs 12:00–14:00 UTC. An
+    in-person event gets a place, the others a link; keywords change any field.
+    """
+
+    def make(event_type: str, invite_only: bool, **changes) -> EventDetails:
+        in_person = event_type == "in-person event"
+        fields = {
+            "event_type": event_type,
+            "invite_only": invite_only,
+            "title": "Data careers evening",
+            "day": date(2030, 6, 10),
+            "start_time": time(14, 0),
+            "end_time": time(16, 0),
+            "time_zone": "Europe/Berlin",
+            "place": EVENT_PLACE if in_person else "",
+            "link": "" if in_person else EVENT_LINK,
+            "agenda": "Talks, then questions.",
+            "internal_notes": "Order pizza.",
+        }
+        return EventDetails(**{**fields, **changes})
+
+    return make
+
+
+@pytest.fixture
+def make_event(engine: Engine, admin: Member, make_event_details) -> Callable[..., int]:
+    """Create an event as the admin (see make_event_details); return its id."""
+
+    def make(event_type: str, invite_only: bool, **changes) -> int:
+        details = make_event_details(event_type, invite_only, **changes)
+        return create_event(
+            engine, admin, details, at=datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
+        )
+
+    return make
+
+
+@pytest.fixture
+def event_emails(engine: Engine) -> Callable[[int], Counter]:
+    """How many emails of each kind an event sent to each candidate.
+
+    Read from the timelines: communications naming the event, joined to the
+    candidates they are attached to. Keys are (candidate id, email kind).
+    """
+
+    def count(event_id: int) -> Counter:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(
+                    communication_candidates.c.candidate_id,
+                    communications.c.email_kind,
+                )
+                .join(
+                    communications,
+                    communications.c.id == communication_candidates.c.communication_id,
+                )
+                .where(communications.c.event_id == event_id)
+            ).all()
+        return Counter((row[0], row[1]) for row in rows)
 
     return count
