@@ -34,6 +34,8 @@ _AXIS_FORMAT = {Grain.WEEK: "%-d %b", Grain.MONTH: "%b %Y"}
 _PERIOD_TITLE = {Grain.WEEK: "Week starting", Grain.MONTH: "Month"}
 # Counts are whole numbers: no tick at 0.5.
 _COUNT_AXIS = alt.Axis(format="d", tickMinStep=1)
+# How a screen reader names a bar: 'webinar · open, week of 26 Oct 2026: 4'.
+_DESCRIBED_PERIOD = {Grain.WEEK: "week of %-d %b %Y", Grain.MONTH: "%B %Y"}
 _TOOLTIP_UNIT = {Grain.WEEK: "utcyearmonthdate", Grain.MONTH: "utcyearmonth"}
 
 
@@ -175,7 +177,11 @@ def over_time(
             sort=[alt.SortField(series.field)],
         )
         .transform_calculate(
-            period_end=f"utcOffset('day', utcOffset('{unit}', datum.period, 1), -1)"
+            period_end=f"utcOffset('day', utcOffset('{unit}', datum.period, 1), -1)",
+            described=(
+                f"datum['{series.field}'] + ', ' + utcFormat(datum.period, "
+                f"'{_DESCRIBED_PERIOD[grain]}') + ': ' + datum['{total}']"
+            ),
         )
         .mark_bar()
         .encode(
@@ -190,6 +196,7 @@ def over_time(
             y2="top:Q",
             color=series.color(),
             opacity=_faded_unless(pick),
+            description="described:N",
             tooltip=[
                 alt.Tooltip(
                     f"{_TOOLTIP_UNIT[grain]}(period):T", title=_PERIOD_TITLE[grain]
