@@ -902,3 +902,61 @@ def test_a_new_address_submitted_twice_at_once_registers_once(
     assert _count(engine, candidates) == candidates_before + 1, outcomes
     assert len(_registrations(engine, event_id)) == 1
     assert sum(event_emails(event_id).values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(True, True), (True, False)],
+    ids=["both approve", "one approves, one denies"],
+)
+def test_two_members_deciding_at_once_decide_once(
+    engine,
+    admin,
+    recruiter,
+    make_event,
+    event_emails,
+    candidate_id,
+    monkeypatch,
+    first,
+    second,
+):
+    event_id = make_event("webinar", True)
+    _add(engine, admin, event_id, [candidate_id])
+    # Both read the event (and so see the candidate pending) before either writes.
+    both_read = threading.Barrier(2, timeout=20)
+    waited = threading.local()
+    real_read = registrations_module.read_open_event
+
+    def read_then_wait(connection, event_id):
+        event = real_read(connection, event_id)
+        if not getattr(waited, "once", False):
+            waited.once = True
+            both_read.wait()
+        return event
+
+    monkeypatch.setattr(registrations_module, "read_open_event", read_then_wait)
+    results: list[object] = []
+
+    def decide(member, approve):
+        try:
+            results.append(
+                _review(engine, member, event_id, [candidate_id], approve=approve)
+            )
+        except Exception as error:  # reported by the assertions
+            results.append(error)
+
+    threads = [
+        threading.Thread(target=decide, args=(admin, first)),
+        threading.Thread(target=decide, args=(recruiter, second)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(r.emailed for r in results) == [0, 1], results
+    decisions = Counter({kind: n for (_, kind), n in event_emails(event_id).items()})
+    del decisions["confirmation"]
+    assert sum(decisions.values()) == 1
+    state = _registrations(engine, event_id)[candidate_id]
+    assert decisions == Counter({"approval" if state == "approved" else "denial": 1})
