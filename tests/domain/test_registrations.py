@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -528,6 +529,12 @@ def test_a_csv_file_skips_lines_with_neither_name_nor_address():
     assert people == [NewPerson("Ada", "ada@example.org")]
 
 
+def _lines_named(message: str) -> dict[int, str]:
+    """'Correct these lines: line 3: why; line 5: why.' -> {3: 'why', 5: 'why'}."""
+    found = re.findall(r"line (\d+): (.*?)(?=; line \d+:|\.$| \(and )", message)
+    return {int(number): why for number, why in found}
+
+
 def test_every_bad_line_is_named_by_its_number():
     with pytest.raises(ValidationError) as refusal:
         parse_people_csv(
@@ -538,11 +545,11 @@ def test_every_bad_line_is_named_by_its_number():
             "No Address,\n"
         )
 
-    message = refusal.value.errors["csv"]
-    assert "line 3: Enter an email address like name@example.com." in message
-    assert "line 4: Enter your name." in message
-    assert "line 5: Enter your email address." in message
-    assert "line 2" not in message
+    named = _lines_named(refusal.value.errors["csv"])
+    assert set(named) == {3, 4, 5}
+    assert "not-an-address" in named[3]
+    assert "name" in named[4]
+    assert "email" in named[5]
 
 
 @pytest.mark.xfail(
@@ -555,7 +562,7 @@ def test_a_bad_line_after_a_blank_line_is_named_by_its_own_number():
     with pytest.raises(ValidationError) as refusal:
         parse_people_csv("name,email\nAda,ada@example.org\n\nBad,not-an-address\n")
 
-    assert "line 4:" in refusal.value.errors["csv"]
+    assert set(_lines_named(refusal.value.errors["csv"])) == {4}
 
 
 def test_more_than_ten_bad_lines_are_summed_up():
@@ -565,8 +572,7 @@ def test_more_than_ten_bad_lines_are_summed_up():
         parse_people_csv("name,email\n" + lines)
 
     message = refusal.value.errors["csv"]
-    assert "line 11:" in message
-    assert "line 12:" not in message
+    assert set(_lines_named(message)) == set(range(2, 12))
     assert "(and 2 more lines)" in message
 
 
