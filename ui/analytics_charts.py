@@ -27,7 +27,7 @@ from flo_comms.system_emails import DeliveryState, EmailKind
 
 FADED = 0.25
 BAR_HEIGHT = 26
-TIME_CHART_HEIGHT = 240
+TIME_CHART_HEIGHT = 340
 # Vega's own names for the periods, for its date arithmetic and labels.
 _UNIT = {Grain.WEEK: "week", Grain.MONTH: "month"}
 _AXIS_FORMAT = {Grain.WEEK: "%-d %b", Grain.MONTH: "%b %Y"}

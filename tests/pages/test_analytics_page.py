@@ -287,3 +287,13 @@ def test_a_new_entry_shows_at_once_despite_the_cache(app, team, database, world)
     at.run()
 
     assert headline_shown(at)["By hand"] == before + 1
+
+
+def test_a_half_chosen_range_asks_for_its_last_day(app, team, world):
+    at = open_analytics(app(team.ada))
+    start, _end = last_twelve_months(team.ada)
+    at.date_input(key="analytics_dates").set_value((start,)).run()
+
+    assert not at.exception
+    assert ":orange[Pick the last day of the range too.]" in values(at.main.caption)
+    assert not at.metric and not at.get("vega_lite_chart")
