@@ -181,7 +181,11 @@ def _event_for(token: str) -> Event | None:
 
 
 def _closed_reason(event: Event) -> str | None:
-    """Why nobody can register any more, or None while they can."""
+    """Why nobody can register any more, or None while they can.
+
+    Only to spare the visitor a form that cannot work: register_by_link checks
+    the same again when they submit.
+    """
     if event.state is EventState.CANCELLED:
         return f"“{event.title}” was cancelled. Registration is closed."
     ends_at = event.ends_at
