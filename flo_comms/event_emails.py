@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -256,7 +257,11 @@ def send_event_email(
         )
         sender_name, reply_to = member.name, member.email
     else:
-        sender = Participant(ParticipantRole.SENDER, SYSTEM_SENDER_NAME, from_address)
+        # The configured From may carry a display name: "Name <address>".
+        name, address = parseaddr(from_address)
+        sender = Participant(
+            ParticipantRole.SENDER, name or SYSTEM_SENDER_NAME, address or from_address
+        )
         sender_name = creator[0] if creator else SYSTEM_SENDER_NAME
         reply_to = creator[1] if creator else None
     ids = []

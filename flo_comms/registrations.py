@@ -54,6 +54,7 @@ from flo_comms.events import (
     require_event_manager,
     require_from_address,
 )
+from flo_comms.locks import exclusively
 from flo_comms.members import EMAIL_PATTERN, Member, normalise_email
 from flo_comms.schema import (
     candidates,
@@ -225,6 +226,11 @@ def _confirm(
     )
 
 
+def address_key(email: str) -> str:
+    """The lock key of creating a candidate for this address."""
+    return f"candidate address:{normalise_email(email)}"
+
+
 def validate_person(name: str, email: str) -> NewPerson:
     errors = {}
     name = " ".join((name or "").split())
@@ -295,7 +301,10 @@ def register_by_link(
             event.title, candidate_id, not joined, ReviewState(state)
         )
 
-    outcome = write_with_retry(engine, write)
+    # Two requests for an address no candidate has yet would each create a
+    # candidate (addresses are not unique); one at a time, the second finds
+    # the first's.
+    outcome = exclusively(engine, [address_key(person.email)], write)
     logger.info(
         "candidate %s %s event %s through its link",
         outcome.candidate_id,
@@ -472,7 +481,7 @@ def add_candidates(
         )
         return AddResult(tuple(added), tuple(already), tuple(without), emailed)
 
-    result = write_with_retry(engine, write)
+    result = exclusively(engine, [address_key(p.email) for p in people], write)
     logger.info(
         "member %s added %s candidates to event %s (%s registered already)",
         member.id,
