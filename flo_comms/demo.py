@@ -23,6 +23,7 @@ from flo_comms.communications import (
     edit_communication,
     log_communication,
 )
+from flo_comms.demo_events import DemoPerson, create_outreach_events
 from flo_comms.errors import FloCommsError
 from flo_comms.job_emails import (
     change_status,
@@ -108,10 +109,21 @@ class DemoSize:
     # by driving applications through the pipeline. Each status change is a
     # transaction of its own: 120 cost about as much as 300 logged entries.
     job_emails: int = 120
+    # Outreach events over the past year and the coming month, replayed with
+    # their registrations, reviews, schedules, reminders and follow-ups
+    # (flo_comms.demo_events); each brings a newcomer or two into the pipeline.
+    # None unless asked, so that a demo sized for another concern (most tests)
+    # stays as it was. The full demo's 14 add about 8 s to its 18: every one
+    # of their 240 emails goes through the functions a member's click runs.
+    events: int = 0
+
+
+# What the dashboard's first start and `flo-comms demo` make.
+FULL_DEMO = DemoSize(events=14)
 
 
 def create_demo_data(
-    engine: Engine, size: DemoSize = DemoSize(), *, seed: int = 2026
+    engine: Engine, size: DemoSize = FULL_DEMO, *, seed: int = 2026
 ) -> None:
     """Fill an empty database with generated members, candidates and history."""
     if count_members(engine) or count_candidates(engine):
@@ -125,16 +137,20 @@ def create_demo_data(
 
     team = _create_members(engine, fake, rng, size.members)
     contacts = _create_agencies(engine, fake)
-    candidate_ids = _create_candidates(engine, fake, rng, size.candidates, contacts)
+    people = _create_candidates(engine, fake, rng, size.candidates, contacts)
+    candidate_ids = [person.candidate_id for person in people]
     job_titles, applied = _create_jobs(engine, rng, team, candidate_ids)
     _log_history(engine, fake, rng, team, candidate_ids, job_titles, size)
     job_emails = _drive_pipeline(engine, rng, team, applied, size.job_emails)
+    _create_events(engine, fake, team, people, size, seed)
     logger.info(
-        "demo data: %s members, %s candidates, %s communications, %s job emails",
+        "demo data: %s members, %s candidates, %s communications, %s job emails, "
+        "%s outreach events",
         len(team),
         len(candidate_ids),
         size.communications,
         job_emails,
+        size.events,
     )
 
 
@@ -189,27 +205,27 @@ def _create_candidates(
     rng: random.Random,
     count: int,
     contacts: list[int],
-) -> list[int]:
+) -> list[DemoPerson]:
     sources = list(CandidateSource)
     weights = [30, 15, 15, 20, 12, 8]
-    ids = []
+    people = []
     for _ in range(count):
         source = rng.choices(sources, weights)[0]
         # A few candidates have no address: contact with them is by phone.
         email = fake.unique.safe_email() if rng.random() > 0.03 else None
-        ids.append(
-            create_candidate(
-                engine,
-                name=fake.name(),
-                email=email,
-                phone=fake.phone_number(),
-                source=source,
-                agency_contact_id=(
-                    rng.choice(contacts) if source == CandidateSource.AGENCY else None
-                ),
-            )
+        name = fake.name()
+        candidate_id = create_candidate(
+            engine,
+            name=name,
+            email=email,
+            phone=fake.phone_number(),
+            source=source,
+            agency_contact_id=(
+                rng.choice(contacts) if source == CandidateSource.AGENCY else None
+            ),
         )
-    return ids
+        people.append(DemoPerson(candidate_id, name, email or ""))
+    return people
 
 
 def _create_jobs(
@@ -363,3 +379,29 @@ def _request_update(
         sent_at=when,
     )
     return 1
+
+
+def _create_events(
+    engine: Engine,
+    fake: Faker,
+    team: list[Member],
+    people: list[DemoPerson],
+    size: DemoSize,
+    seed: int,
+) -> None:
+    """Replay a year of outreach events, run mostly by the two demo accounts."""
+    runners = [m for m in team if m.role.can_log_communications]
+    owners = [*runners[:2], *runners[:2], *runners]
+    create_outreach_events(
+        engine,
+        fake,
+        # A generator of its own: the rest of the demo stays as it was.
+        random.Random(seed + 1),
+        count=size.events,
+        # Events draw on the pipeline: a bigger demo, fuller events.
+        people_per_event=max(4, min(6, size.candidates // 60)),
+        owners=owners,
+        pool=[person for person in people if person.email],
+        now=now_utc(),
+        from_address=DEMO_FROM_ADDRESS,
+    )
