@@ -45,6 +45,7 @@ from flo_comms.event_rules import (
     review_states_emailed,
 )
 from flo_comms.events import EventState
+from flo_comms.locks import if_free
 from flo_comms.schema import (
     candidates,
     event_dispatches,
@@ -312,10 +313,25 @@ def dispatch_event_emails(
     """Send (or skip, with the reason) every reminder and follow-up due at ``now``.
 
     Safe to run at any time, as often as wanted, from several threads or
-    processes at once. Each batch is one transaction: its emails and its
-    decisions are written together or not at all.
+    processes at once: one runs at a time (a run that finds another at work
+    returns at once), and each decision's unique key would stop a second send
+    anyway. Each batch is one transaction: its emails and its decisions are
+    written together or not at all.
     """
     now = _utc(now) or now_utc()
+    with if_free(engine, "event dispatch") as ours:
+        if not ours:
+            # Another dispatcher is at work (a thread, or another process on
+            # PostgreSQL): it sends what is due. Running beside it would only
+            # collide with its claims, batch after batch.
+            logger.debug("another dispatcher is sending reminders; skipped")
+            return DispatchReport()
+        return _dispatch_all(engine, now, batch_size, from_address)
+
+
+def _dispatch_all(
+    engine: Engine, now: datetime, batch_size: int, from_address: str
+) -> DispatchReport:
     report = DispatchReport()
     for kind in DispatchKind:
         after: tuple[int, int] = (0, 0)

@@ -38,6 +38,7 @@ from flo_comms.events import (
     require_event_manager,
     require_from_address,
 )
+from flo_comms.locks import exclusively
 from flo_comms.members import Member
 from flo_comms.schema import candidates, event_registrations, event_time_slots
 from flo_comms.timezones import local_to_utc, now_utc
@@ -70,6 +71,11 @@ class SlotChange:
     moved: tuple[str, ...]
     already_there: tuple[str, ...]
     emailed: int
+
+
+def slot_key(slot_id: int) -> str:
+    """The lock key of changing who is in a slot."""
+    return f"time slot:{slot_id}"
 
 
 def _require_slots(event: Event) -> None:
@@ -265,14 +271,6 @@ def assign_to_slot(
                     "another slot."
                 }
             )
-        # Touch the slot's row: two members filling its last places at once
-        # then conflict (and one retries and sees it full) instead of both
-        # winning a place that only one of them has.
-        connection.execute(
-            event_time_slots.update()
-            .where(event_time_slots.c.id == slot_id)
-            .values(capacity=event_time_slots.c.capacity)
-        )
         moved = [r for r in coming if r.slot_id is not None]
         old_slots = {s.id: s for s in _slots(connection, event_id)}
         emailed = _cancel(
@@ -300,7 +298,10 @@ def assign_to_slot(
             emailed,
         )
 
-    result = write_with_retry(engine, write)
+    # One change to a slot at a time: two members filling its last places at
+    # once would each see a free place (nothing in the database conflicts:
+    # they update different registrations).
+    result = exclusively(engine, [slot_key(slot_id)], write)
     logger.info(
         "member %s put %s candidates into slot %s",
         member.id,
@@ -428,7 +429,7 @@ def delete_slot(
             moment,
         )
 
-    sent = write_with_retry(engine, write)
+    sent = exclusively(engine, [slot_key(slot_id)], write)
     logger.info(
         "member %s deleted slot %s (%s cancellations)", member.id, slot_id, sent
     )

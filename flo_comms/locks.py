@@ -76,3 +76,33 @@ def exclusively(
     ordered = sorted(set(keys))
     with _held(engine, ordered):
         return write_with_retry(engine, work)
+
+
+@contextmanager
+def if_free(engine: Engine, key: str) -> Iterator[bool]:
+    """Hold ``key`` for the block if nobody else holds it; yield whether we do.
+
+    For work that any one runner may do for everyone (the dispatcher): a second
+    runner skips it instead of waiting for, or colliding with, the first.
+    """
+    if is_duckdb(engine):
+        lock = _process_lock(key)
+        acquired = lock.acquire(blocking=False)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+        return
+    number = _advisory_key(key)
+    with engine.connect() as connection:
+        acquired = connection.execute(
+            sa.select(sa.func.pg_try_advisory_lock(number))
+        ).scalar_one()
+        connection.commit()
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(number)))
+                connection.commit()

@@ -359,7 +359,7 @@ def parse_people_csv(data: bytes | str) -> list[NewPerson]:
                 {"csv": "Save the file as UTF-8 CSV and upload it again."}
             ) from None
     else:
-        text = data
+        text = data.removeprefix("\ufeff")  # text read without utf-8-sig
     try:
         reader = csv.DictReader(io.StringIO(text))
         header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
@@ -375,7 +375,10 @@ def parse_people_csv(data: bytes | str) -> list[NewPerson]:
     problems: list[str] = []
     seen: set[str] = set()
     try:
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            # The line the row ended on in the file: blank lines and quoted
+            # values spanning lines count, as in the member's editor.
+            line = reader.line_num
             name = row.get(header["name"]) or ""
             email = row.get(header["email"]) or ""
             if not name.strip() and not email.strip():

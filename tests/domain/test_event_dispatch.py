@@ -36,6 +36,8 @@ from flo_comms.schema import (
     event_dispatches,
 )
 
+from .races import MeetIfPossible
+
 FROM = "Flo Events <events@flo-comms.test>"
 JOINED = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
 STARTS = datetime(2030, 6, 10, 12, 0, tzinfo=UTC)
@@ -225,7 +227,7 @@ def test_records_show_each_decision_with_its_email(
 
 def _claim_after_both_decided(monkeypatch, parties: int) -> None:
     """Make each dispatcher wait, once, until all have decided, before claiming."""
-    all_decided = threading.Barrier(parties, timeout=20)
+    all_decided = MeetIfPossible(parties)
     waited = threading.local()
     real_claim = event_dispatch._claim
 
@@ -700,15 +702,6 @@ def test_two_processes_dispatching_at_once_send_each_reminder_once(
     assert _dispatch_rows(engine) == 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="event_dispatch.dispatch_event_emails: when two processes work "
-    "through several batches at once, the one behind selects the rows the other "
-    "is claiming, fails with a serialization failure, retries onto the next "
-    "batch the other is claiming, and after write_with_retry's 4 attempts "
-    "raises SerializationFailure instead of finishing (each reminder still goes "
-    "out at most once)",
-)
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_processes_working_through_many_batches_both_finish(
     engine, admin, make_event, event_emails

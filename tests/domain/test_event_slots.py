@@ -27,6 +27,8 @@ from flo_comms.registrations import (
 )
 from flo_comms.schema import communications
 
+from .races import MeetIfPossible
+
 FROM = "Flo Events <events@flo-comms.test>"
 JOINED = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
 SLOTTED = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
@@ -214,17 +216,7 @@ def test_the_last_places_go_to_those_who_fit_and_no_further(
 @pytest.mark.parametrize(
     "database_url",
     [
-        pytest.param(
-            "duckdb",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="event_slots.assign_to_slot 'touches' the slot row with "
-                "SET capacity = capacity to make racing assignments conflict; "
-                "DuckDB sees no conflict in an update that changes nothing, so "
-                "two members filling the last place at once both get it "
-                "(2 candidates in a slot of 1)",
-            ),
-        ),
+        "duckdb",
         "postgres",
     ],
     indirect=True,
@@ -237,7 +229,7 @@ def test_two_members_filling_the_last_place_at_once_fill_it_once(
     slot_id = _slot(engine, admin, chat, capacity=1)
     # Both transactions read the slot (one place free) before either writes:
     # each waits for the other once, on its first attempt only.
-    both_have_read = threading.Barrier(2, timeout=20)
+    both_have_read = MeetIfPossible(2)
     waited = threading.local()
     real_registrations = event_slots._registrations
 

@@ -43,6 +43,8 @@ from flo_comms.schema import (
     event_registrations,
 )
 
+from .races import MeetIfPossible
+
 FROM = "Flo Events <events@flo-comms.test>"
 # The event of make_event runs 10 June 2030, 12:00-14:00 UTC.
 BEFORE = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
@@ -502,13 +504,6 @@ def test_a_csv_file_with_a_byte_order_mark_reads_its_header():
     assert people == [NewPerson("Ada", "ada@example.org")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registrations.parse_people_csv decodes bytes with utf-8-sig but "
-    "takes str as it comes: text decoded as plain UTF-8 keeps the byte order "
-    "mark, the first header reads '\\ufeffname' ('\\ufeff' is not stripped) and "
-    "the file is refused for lacking a name column",
-)
 def test_csv_text_that_kept_its_byte_order_mark_reads_its_header():
     text = "name,email\nAda,ada@example.org\n".encode("utf-8-sig").decode("utf-8")
 
@@ -552,12 +547,6 @@ def test_every_bad_line_is_named_by_its_number():
     assert "email" in named[5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registrations.parse_people_csv numbers lines by enumerating "
-    "csv.DictReader rows, which skips empty lines: after a blank line every "
-    "bad line is named one line too early",
-)
 def test_a_bad_line_after_a_blank_line_is_named_by_its_own_number():
     with pytest.raises(ValidationError) as refusal:
         parse_people_csv("name,email\nAda,ada@example.org\n\nBad,not-an-address\n")
@@ -832,7 +821,7 @@ def test_the_list_shows_each_registration_with_the_emails_it_was_sent(
 
 def _both_look_up_before_either_writes(monkeypatch) -> None:
     """Each registration waits, once, until both have looked the address up."""
-    both_looked = threading.Barrier(2, timeout=20)
+    both_looked = MeetIfPossible(2)
     waited = threading.local()
     real_find = registrations_module.find_candidate_by_email
 
@@ -888,14 +877,6 @@ def test_a_known_address_submitted_twice_at_once_registers_once(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registrations.register_by_link: two submits of the public form at "
-    "once by someone not yet a candidate both find no candidate and each "
-    "create one (candidates.email is not unique and nothing serializes the "
-    "look-up), so the unique (event, candidate) key does not catch the "
-    "double-click: two candidates, two registrations, two confirmations",
-)
 def test_a_new_address_submitted_twice_at_once_registers_once(
     engine, make_event, event_emails, monkeypatch
 ):
@@ -929,7 +910,7 @@ def test_two_members_deciding_at_once_decide_once(
     event_id = make_event("webinar", True)
     _add(engine, admin, event_id, [candidate_id])
     # Both read the event (and so see the candidate pending) before either writes.
-    both_read = threading.Barrier(2, timeout=20)
+    both_read = MeetIfPossible(2)
     waited = threading.local()
     real_read = registrations_module.read_open_event
 
