@@ -148,12 +148,12 @@ def decide_reminder(timing: Timing, now: datetime) -> Decision:
         # Wait: a slot may still be given. Past the chat's end, none will be.
         if now < timing.event_ends_at:
             return Decision(None, due)
-        return Decision(Outcome.SKIPPED, due, "never given a time slot")
+        return Decision(Outcome.SKIPPED, due, "had no time slot when the chat ended")
     if now < due:
         return Decision(None, due)
     if now >= timing.starts_at:
         return Decision(
-            Outcome.SKIPPED, due, f"the {_where(timing)} had started when it fell due"
+            Outcome.SKIPPED, due, f"the {_where(timing)} had already started"
         )
     if timing.receivable_since > due:
         return Decision(
@@ -178,13 +178,15 @@ def decide_follow_up(timing: Timing, now: datetime) -> Decision:
         due = timing.event_ends_at + timedelta(minutes=timing.follow_up_minutes_after)
         if now < due:
             return Decision(None, due)
-        return Decision(Outcome.SKIPPED, due, "never given a time slot")
+        return Decision(Outcome.SKIPPED, due, "had no time slot when the chat ended")
     due = timing.follow_up_at
     if now < due:
         return Decision(None, due)
     if timing.receivable_since > timing.ends_at:
         return Decision(
-            Outcome.SKIPPED, due, f"the candidate joined after the {_where(timing)}"
+            Outcome.SKIPPED,
+            due,
+            f"the candidate {_became_receivable(timing)} after the {_where(timing)}",
         )
     if now - due > FOLLOW_UP_TOO_LATE_AFTER:
         return Decision(Outcome.SKIPPED, due, "more than a week late")

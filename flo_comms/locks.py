@@ -47,6 +47,12 @@ def _advisory_key(key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def _schema(connection: Connection) -> str:
+    # Advisory locks belong to the whole database: two deployments (or test
+    # runs) in different schemas of one database must not block each other.
+    return connection.execute(sa.select(sa.func.current_schema())).scalar_one()
+
+
 @contextmanager
 def _held(engine: Engine, keys: list[str]) -> Iterator[None]:
     if is_duckdb(engine):
@@ -56,7 +62,8 @@ def _held(engine: Engine, keys: list[str]) -> Iterator[None]:
             yield
         return
     with engine.connect() as connection:
-        numbers = [_advisory_key(key) for key in keys]
+        schema = _schema(connection)
+        numbers = [_advisory_key(f"{schema}:{key}") for key in keys]
         for number in numbers:
             connection.execute(sa.select(sa.func.pg_advisory_lock(number)))
         connection.commit()
@@ -94,8 +101,8 @@ def if_free(engine: Engine, key: str) -> Iterator[bool]:
             if acquired:
                 lock.release()
         return
-    number = _advisory_key(key)
     with engine.connect() as connection:
+        number = _advisory_key(f"{_schema(connection)}:{key}")
         acquired = connection.execute(
             sa.select(sa.func.pg_try_advisory_lock(number))
         ).scalar_one()

@@ -655,7 +655,8 @@ def send_final_schedule(
             only=only,
         )
 
-    sent = write_with_retry(engine, write)
+    # One send at a time per event: a second click finds everyone served.
+    sent = exclusively(engine, [f"final schedule:{event_id}"], write)
     logger.info(
         "member %s sent the final schedule of event %s to %s", member.id, event_id, sent
     )

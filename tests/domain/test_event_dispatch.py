@@ -580,7 +580,7 @@ def test_a_candidate_without_a_slot_waits_until_the_chat_ends(
     assert before_the_end == {(waiting, "reminder"): ("sent", None)}
     assert _records(engine, event_id)[never, "reminder"] == (
         "skipped",
-        "never given a time slot",
+        "had no time slot when the chat ended",
     )
     assert _sent(event_emails, event_id, "reminder") == Counter({waiting: 1})
 
@@ -622,7 +622,7 @@ def test_a_reminder_found_after_the_slot_started_is_skipped(
 
     decided, reason = _records(engine, event_id)[guest, "reminder"]
     assert decided == "skipped"
-    assert "time slot had started" in reason
+    assert "time slot had already started" in reason
     assert _sent(event_emails, event_id, "reminder") == Counter()
 
 
