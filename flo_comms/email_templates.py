@@ -15,6 +15,7 @@ step to race or repeat, and both databases behave the same.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from jinja2 import (
     StrictUndefined,
+    Template,
     TemplateAssertionError,
     TemplateError,
     TemplateSyntaxError,
@@ -207,9 +209,17 @@ def sample_context(status: str | None = None, *, with_job: bool = True) -> dict:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(template: str) -> Template:
+    # Compiling costs more than rendering; an event update renders the same
+    # text once per registrant. A template that fails to compile raises, and
+    # is not cached.
+    return _environment.from_string(template)
+
+
 def _render_one(template: str, context: dict) -> str:
     try:
-        return _environment.from_string(template).render(context)
+        return _compiled(template).render(context)
     except TemplateAssertionError as error:  # an unknown filter, say
         raise _TemplateProblem(f"Line {error.lineno}: {_sentence(error)}.") from None
     except TemplateSyntaxError as error:
