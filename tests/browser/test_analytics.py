@@ -62,7 +62,8 @@ def _webinar_bar(engine, manager: Member) -> str:
     webinars = frozenset({"webinar"})
     criteria = AnalyticsFilter(start, end, manager.time_zone, event_types=webinars)
     volume = analytics.outreach_volume(engine, criteria, Grain.MONTH)
-    first = volume[volume["period"] == volume["period"].min()]
+    open_webinars = volume[volume["invite_mode"] == "open"]
+    first = open_webinars[open_webinars["period"] == open_webinars["period"].min()]
     return f"{WEBINAR}, {first['period'].iloc[0]:%B %Y}: {first['emails'].sum()}"
 
 
