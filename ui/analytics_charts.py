@@ -229,7 +229,7 @@ def by_category(
                 f"{category}:N",
                 title=category_title,
                 sort="-x",
-                axis=alt.Axis(labelLimit=240),
+                axis=alt.Axis(labelLimit=320),
             ),
             x=alt.X(f"sum({value}):Q", title=value_title, axis=_COUNT_AXIS),
             color=series.color(),

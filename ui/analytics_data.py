@@ -16,12 +16,14 @@ import streamlit as st
 from flo_comms import analytics
 from flo_comms.analytics import AnalyticsFilter, Grain
 from flo_comms.config import database_settings
-from flo_comms.events import event_names
+from flo_comms.events import EventSummary, EventWhen, list_events
 from flo_comms.jobs import list_jobs
+from flo_comms.timezones import to_local
 from ui.analytics_filters import AnalyticsChoice
 from ui.session import engine
 
 CACHE_SECONDS = 60
+EVENTS_OFFERED = 1_000
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,21 @@ def load_figures(choice: AnalyticsChoice) -> AnalyticsFigures:
     )
 
 
+def _event_label(event: EventSummary) -> str:
+    # Titles repeat (a careers evening every spring): the day tells them apart.
+    day = to_local(event.starts_at, event.time_zone)
+    return f"{event.title} · {day.day} {day:%b %Y}"
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _filter_options(database_url: str) -> tuple[dict[int, str], dict[int, str]]:
+    # Limitation: the event filter offers the latest EVENTS_OFFERED events,
+    # because the events list is paged; older ones are still counted.
+    events = list_events(engine(), when=EventWhen.ALL, page_size=EVENTS_OFFERED)
     jobs = {job.id: job.title for job in list_jobs(engine())}
-    return event_names(engine()), jobs
+    return {event.id: _event_label(event) for event in events.rows}, jobs
 
 
 def filter_options() -> tuple[dict[int, str], dict[int, str]]:
-    """The events and the jobs the filters offer, each by id."""
+    """The events (titled and dated) and the jobs the filters offer, by id."""
     return _filter_options(database_settings().url)

@@ -84,7 +84,9 @@ def _nothing(what: str, choice: AnalyticsChoice) -> None:
     st.info(f"{what} {what_to_change(choice.criteria)}", icon=":material/search_off:")
 
 
-def outreach(figures: AnalyticsFigures, choice: AnalyticsChoice) -> None:
+def outreach(
+    figures: AnalyticsFigures, choice: AnalyticsChoice, events: dict[int, str]
+) -> None:
     """Outreach event emails over time, by event type and by kind; per event."""
     volume = figures.outreach_volume
     if volume.empty:
@@ -130,6 +132,8 @@ def outreach(figures: AnalyticsFigures, choice: AnalyticsChoice) -> None:
             f"The {EVENTS_SHOWN} events with the most emails; the CSV has them all."
         )
     shown = per_event[per_event["event_id"].isin(shown_ids)]
+    # Named as the event filter names them, dated; a deleted event by its title.
+    shown = shown.assign(event=shown["event_id"].map(events).fillna(shown["event"]))
     _chart(
         by_category(
             alt.Chart(shown).transform_calculate(**WITH_EVENT_KIND),

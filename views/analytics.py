@@ -33,7 +33,7 @@ outreach, sources, job_emails, delivery = st.tabs(
     ["Outreach emails", "System and manual", "Job emails", "Delivery"]
 )
 with outreach:
-    sections.outreach(figures, choice)
+    sections.outreach(figures, choice, events)
 with sources:
     sections.system_and_manual(figures, choice)
 with job_emails:

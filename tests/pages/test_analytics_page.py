@@ -297,3 +297,12 @@ def test_a_half_chosen_range_asks_for_its_last_day(app, team, world):
     assert not at.exception
     assert ":orange[Pick the last day of the range too.]" in values(at.main.caption)
     assert not at.metric and not at.get("vega_lite_chart")
+
+
+def test_events_are_named_with_their_day_in_the_filter_and_the_chart(app, team, world):
+    at = open_analytics(app(team.ada))
+
+    offered = at.multiselect(key="analytics_events").options
+    [_by_type, _by_kind, (_spec, per_event)] = charts_in(tab(at, "Outreach emails"))
+    assert set(per_event["event"]) == set(offered)
+    assert offered[0].startswith(f"{EVENING_TITLE} · ")
