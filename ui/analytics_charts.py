@@ -108,6 +108,7 @@ JOB_EMAIL_KINDS = Series(
     "email_kind",
     "Email",
     domain=(EmailKind.JOB_STATUS.value, EmailKind.UPDATE_REQUEST.value),
+    legend_columns=1,
 )
 DELIVERY_STATES = Series(
     "state",
