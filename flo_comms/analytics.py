@@ -360,22 +360,41 @@ def headline_figures(engine: Engine, criteria: AnalyticsFilter) -> pd.DataFrame:
 
 
 def data_version(engine: Engine) -> tuple:
-    """Changes whenever an entry is logged, edited, deleted or delivered.
+    """Changes whenever an entry is logged, edited, deleted or delivered, and
+    whenever an event or a job is added or changed.
 
     Pages key their cached figures on it, so that they refresh as soon as
-    something new is counted, and otherwise reuse the cache.
+    something new is counted, and otherwise reuse the cache. Counts, not only
+    the newest id or time: an entry whose transaction commits after a later
+    one's, or a delivery moved back to the queue, changes no maximum.
     """
+    c = communications.c
     with engine.connect() as connection:
-        row = connection.execute(
+        entries = connection.execute(
             sa.select(
-                sa.func.max(communications.c.id),
-                sa.func.max(communications.c.updated_at),
-                sa.func.max(communications.c.deleted_at),
-                sa.select(sa.func.max(email_deliveries.c.claimed_at)).scalar_subquery(),
-                sa.select(sa.func.max(email_deliveries.c.sent_at)).scalar_subquery(),
+                sa.func.count(),
+                sa.func.max(c.id),
+                sa.func.max(c.updated_at),
+                sa.func.count(c.deleted_at),
             )
         ).one()
-    return tuple(v.isoformat() if isinstance(v, datetime) else v for v in row)
+        deliveries = connection.execute(
+            sa.select(email_deliveries.c.state, sa.func.count())
+            .group_by(email_deliveries.c.state)
+            .order_by(email_deliveries.c.state)
+        ).all()
+        events = connection.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.max(outreach_events.c.updated_at),
+                sa.func.max(outreach_events.c.state_changed_at),
+            )
+        ).one()
+        job_count = connection.execute(
+            sa.select(sa.func.count()).select_from(jobs)
+        ).scalar_one()
+    values = (*entries, *(tuple(row) for row in deliveries), *events, job_count)
+    return tuple(v.isoformat() if isinstance(v, datetime) else v for v in values)
 
 
 def period_start(day: date, grain: Grain) -> date:

@@ -1039,13 +1039,6 @@ def test_data_version_changes_with_a_delivery_sent_and_one_failed(
     assert queued_again != data_version(engine)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data_version misses an entry that commits after one with a higher id: "
-    "it keys on max(communications.id), and ids are drawn when a transaction "
-    "inserts, not when it commits, so the entry count goes 1 to 2 while the "
-    "version stays the same",
-)
 def test_data_version_changes_when_an_email_logged_first_commits_last(
     engine, admin, candidate_id
 ):
@@ -1076,12 +1069,6 @@ def test_data_version_changes_when_an_email_logged_first_commits_last(
     assert data_version(engine) != seen_with_one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data_version ignores an admin's retry: retry_delivery turns a failed "
-    "delivery back to queued without touching claimed_at or sent_at, so the "
-    "version stays the same while delivery_volume and the failed figure change",
-)
 def test_data_version_changes_when_an_admin_retries_a_failed_delivery(
     engine, admin, offer_email
 ):
@@ -1107,12 +1094,6 @@ class DyingTransport:
         raise ProcessDied
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data_version ignores a delivery failed as stuck: _fail_stuck turns "
-    "'sending' (counted as queued) into 'failed' without touching claimed_at or "
-    "sent_at, so the version stays the same while the failed figure goes 0 to 1",
-)
 def test_data_version_changes_when_a_stuck_delivery_is_failed(engine, offer_email):
     offer_email()
     claimed_at = datetime.now(UTC)
