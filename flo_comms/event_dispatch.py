@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.engine import Connection, Engine
 
 from flo_comms.db import write_with_retry
-from flo_comms.event_emails import EventFacts, Recipient, send_event_email
+from flo_comms.event_emails import Recipient, send_event_email
 from flo_comms.event_rules import (
     EventAction,
     EventType,
@@ -44,7 +44,7 @@ from flo_comms.event_rules import (
     email_kind_for,
     review_states_emailed,
 )
-from flo_comms.events import EventState
+from flo_comms.events import EventState, read_event
 from flo_comms.locks import if_free
 from flo_comms.schema import (
     candidates,
@@ -462,7 +462,7 @@ def _send(
     from_address: str,
     now: datetime,
 ) -> int | None:
-    event = _facts(connection, timing.event_id)
+    event = read_event(connection, timing.event_id).facts()
     row = connection.execute(
         sa.select(candidates.c.name, candidates.c.email).where(
             candidates.c.id == timing.candidate_id
@@ -486,26 +486,6 @@ def _send(
         at=now,
     )
     return ids[0] if ids else None
-
-
-def _facts(connection: Connection, event_id: int) -> EventFacts:
-    row = connection.execute(
-        sa.select(outreach_events).where(outreach_events.c.id == event_id)
-    ).one()
-    m = row._mapping
-    return EventFacts(
-        id=m["id"],
-        event_type=EventType(m["event_type"]),
-        invite_only=m["invite_only"],
-        title=m["title"],
-        starts_at=m["starts_at"],
-        ends_at=m["ends_at"],
-        time_zone=m["time_zone"],
-        place=m["place"],
-        link=m["link"],
-        agenda=m["agenda"],
-        created_by=m["created_by"],
-    )
 
 
 @dataclass(frozen=True)

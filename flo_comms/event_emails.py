@@ -300,6 +300,19 @@ def send_event_email(
     return ids
 
 
+def registered_candidates() -> sa.FromClause:
+    """Registrations with their candidate and their slot, if it still stands."""
+    return event_registrations.join(
+        candidates, candidates.c.id == event_registrations.c.candidate_id
+    ).outerjoin(
+        event_time_slots,
+        sa.and_(
+            event_time_slots.c.id == event_registrations.c.slot_id,
+            event_time_slots.c.deleted_at.is_(None),
+        ),
+    )
+
+
 def audience_query(event: EventFacts, audience: Audience) -> sa.Select:
     """The registrations a group audience names, with each candidate's slot."""
     states = sorted(s.value for s in review_states_emailed(audience))
@@ -311,15 +324,7 @@ def audience_query(event: EventFacts, audience: Audience) -> sa.Select:
             event_time_slots.c.starts_at,
             event_time_slots.c.ends_at,
         )
-        .select_from(event_registrations)
-        .join(candidates, candidates.c.id == event_registrations.c.candidate_id)
-        .outerjoin(
-            event_time_slots,
-            sa.and_(
-                event_time_slots.c.id == event_registrations.c.slot_id,
-                event_time_slots.c.deleted_at.is_(None),
-            ),
-        )
+        .select_from(registered_candidates())
         .where(
             event_registrations.c.event_id == event.id,
             event_registrations.c.review_state.in_(states),

@@ -151,16 +151,21 @@ def list_slots(engine: Engine, event_id: int) -> list[Slot]:
         return _slots(connection, event_id)
 
 
+def _slot_query() -> sa.Select:
+    """A slot's columns in Slot's order, with the places taken."""
+    return sa.select(
+        event_time_slots.c.id,
+        event_time_slots.c.event_id,
+        event_time_slots.c.starts_at,
+        event_time_slots.c.ends_at,
+        event_time_slots.c.capacity,
+        _taken(),
+    )
+
+
 def _slots(connection: Connection, event_id: int) -> list[Slot]:
     rows = connection.execute(
-        sa.select(
-            event_time_slots.c.id,
-            event_time_slots.c.event_id,
-            event_time_slots.c.starts_at,
-            event_time_slots.c.ends_at,
-            event_time_slots.c.capacity,
-            _taken(),
-        )
+        _slot_query()
         .where(
             event_time_slots.c.event_id == event_id,
             event_time_slots.c.deleted_at.is_(None),
@@ -172,14 +177,7 @@ def _slots(connection: Connection, event_id: int) -> list[Slot]:
 
 def _slot(connection: Connection, slot_id: int) -> Slot:
     row = connection.execute(
-        sa.select(
-            event_time_slots.c.id,
-            event_time_slots.c.event_id,
-            event_time_slots.c.starts_at,
-            event_time_slots.c.ends_at,
-            event_time_slots.c.capacity,
-            _taken(),
-        ).where(
+        _slot_query().where(
             event_time_slots.c.id == slot_id,
             event_time_slots.c.deleted_at.is_(None),
         )

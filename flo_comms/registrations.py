@@ -37,6 +37,7 @@ from flo_comms.errors import FloCommsError, NotFound, ValidationError
 from flo_comms.event_emails import (
     Recipient,
     audience_query,
+    registered_candidates,
     send_event_email,
     send_to_audience,
 )
@@ -698,15 +699,7 @@ def list_registrations(
             event_time_slots.c.starts_at,
             event_time_slots.c.ends_at,
         )
-        .select_from(event_registrations)
-        .join(candidates, candidates.c.id == event_registrations.c.candidate_id)
-        .outerjoin(
-            event_time_slots,
-            sa.and_(
-                event_time_slots.c.id == event_registrations.c.slot_id,
-                event_time_slots.c.deleted_at.is_(None),
-            ),
-        )
+        .select_from(registered_candidates())
         .where(*conditions)
     )
     with engine.connect() as connection:
