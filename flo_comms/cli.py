@@ -79,6 +79,58 @@ def demo_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def scale_command(arguments: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from flo_comms.demo import DEMO_PASSWORD
+    from flo_comms.scale import (
+        SCALE_DOMAIN,
+        ScaleSize,
+        fill_scale_database,
+        require_empty,
+    )
+
+    size = ScaleSize(arguments.candidates, arguments.communications)
+    engine = _engine(arguments)
+    require_empty(engine)
+    with tqdm(
+        total=size.communications,
+        unit=" communications",
+        unit_scale=True,
+        desc="Planning",
+        file=sys.stderr,
+    ) as bar:
+        report = fill_scale_database(
+            engine,
+            size,
+            seed=arguments.seed,
+            progress=bar.update,
+            stage=bar.set_description,
+        )
+    print(f"Wrote {sum(report.rows.values()):,} rows in {report.seconds:.0f} s:")
+    for table, count in report.rows.items():
+        print(f"  {table}: {count:,}")
+    longest = ", ".join(str(i) for i in report.long_timeline_candidates)
+    print(f"Candidates with the longest timelines: {longest}.")
+    print(
+        f"Sign in as admin@{SCALE_DOMAIN}, recruiter@{SCALE_DOMAIN} or "
+        f"manager@{SCALE_DOMAIN} with the password {DEMO_PASSWORD}."
+    )
+    return 0
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        number = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number above zero, not {text!r}"
+        )
+    return number
+
+
 def stats_command(arguments: argparse.Namespace) -> int:
     from flo_comms.stats import database_counts
 
@@ -233,6 +285,20 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="fill an empty database with generated demo data"
     )
     demo.set_defaults(handler=demo_command)
+
+    scale = commands.add_parser(
+        "scale",
+        help="fill an empty database with generated data of a large team's size, "
+        "in bulk (for performance work)",
+    )
+    scale.add_argument("--candidates", required=True, type=_at_least_one, metavar="N")
+    scale.add_argument(
+        "--communications", required=True, type=_at_least_one, metavar="M"
+    )
+    scale.add_argument(
+        "--seed", type=int, default=2026, help="the same seed gives the same data"
+    )
+    scale.set_defaults(handler=scale_command)
 
     copy = commands.add_parser(
         "copy",

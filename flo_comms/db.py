@@ -1,15 +1,25 @@
-"""The engine, its connections, and the one place where dialects differ."""
+"""The engine, its connections, and the one place where dialects differ.
+
+The app runs on DuckDB and PostgreSQL. SQLite is here for the benchmark alone
+(benchmarks/run.py compares our code on it with DuckDB): it is not a supported
+deployment, parse_url refuses its URLs, and only create_sqlite_engine opens it.
+What SQLite lacks is emulated, see create_sqlite_engine.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 
 from flo_comms.config import PoolSettings, pool_settings
 
@@ -90,6 +100,10 @@ def is_duckdb(engine: Engine) -> bool:
     return engine.dialect.name == "duckdb"
 
 
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
 def _make_parent_folder(database: str | None) -> None:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +141,11 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+# DuckDB always gives snapshot isolation; PostgreSQL needs asking for it.
+# SQLite (the benchmark only) knows no REPEATABLE READ: its transactions are
+# serializable, one writer at a time.
+_WRITE_ISOLATION = {"postgresql": "REPEATABLE READ", "sqlite": "SERIALIZABLE"}
+
 # SQLSTATEs PostgreSQL uses for "try again": serialization failure, deadlock.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
@@ -156,8 +175,9 @@ def write_with_retry(
     for attempt in range(1, attempts + 1):
         try:
             with engine.connect() as connection:
-                if not is_duckdb(engine):
-                    connection.execution_options(isolation_level="REPEATABLE READ")
+                isolation = _WRITE_ISOLATION.get(engine.dialect.name)
+                if isolation:
+                    connection.execution_options(isolation_level=isolation)
                 with connection.begin():
                     return work(connection)
         except sa.exc.DBAPIError as error:
@@ -178,3 +198,117 @@ def contains_text(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = sa.func.lower(sa.literal(f"%{escaped}%", sa.String))
     return sa.func.lower(column).like(pattern, escape="\\")
+
+
+# --- SQLite, for the benchmark only ----------------------------------------------
+
+
+def create_sqlite_engine(path: str | Path) -> Engine:
+    """An engine on a SQLite file, for benchmarks/run.py's comparison only.
+
+    SQLite is not a supported deployment: the dashboard and the command line
+    refuse its URLs. Our queries run on it unchanged, with these emulations:
+
+    - ``timezone(zone, t)`` and ``date_trunc('week' | 'month', t)`` are Python
+      functions registered on each connection (SQLite has no time zones): every
+      row they see costs a call into Python;
+    - ``CAST(x AS DATE)`` becomes ``date(x)``, since SQLite would read
+      '2026-03-02' as the number 2026;
+    - times are stored as UTC text and read back as aware UTC datetimes, as
+      DuckDB and PostgreSQL return them;
+    - ``lower()`` is SQLite's own, which lowers ASCII letters only;
+    - PostgreSQL's advisory locks (flo_comms.locks), and ``current_schema()``
+      that names them, always succeed at once: SQLite lets one writer in at a
+      time anyway, and the benchmark runs in one process;
+    - there are no sequences (keys are SQLite row ids) and no Alembic
+      migrations: create_sqlite_schema builds the tables from flo_comms.schema.
+    """
+    engine = sa.create_engine(f"sqlite:///{Path(path)}")
+    # Read and written as UTC; see _UtcText. Set before the first statement,
+    # when SQLAlchemy adapts each column type to the dialect.
+    engine.dialect.colspecs = {
+        **engine.dialect.colspecs,
+        sa.DateTime: _UtcText,
+    }
+    sa.event.listen(engine, "connect", _register_sqlite_functions)
+    return engine
+
+
+def create_sqlite_schema(engine: Engine) -> None:
+    """Every table and index of flo_comms.schema, straight from the metadata."""
+    from flo_comms.schema import metadata
+
+    metadata.create_all(engine)
+
+
+class _UtcText(SQLITE_DATETIME):
+    """Times as SQLite text in UTC ('2026-03-02 14:00:00.000000'), aware on reading."""
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any]:
+        to_text = super().bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return to_text(value) if to_text else value
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        from_text = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> Any:
+            moment = from_text(value) if from_text else value
+            if isinstance(moment, datetime) and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return moment
+
+        return process
+
+
+def _sqlite_timezone(zone: str, moment: str | None) -> str | None:
+    # timezone('America/New_York', '2026-03-02 14:00:00.000000')
+    # -> '2026-03-02 09:00:00.000000': the wall clock there, as DuckDB gives it.
+    if moment is None:
+        return None
+    utc = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    local = utc.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return local.isoformat(sep=" ", timespec="microseconds")
+
+
+def _sqlite_date_trunc(unit: str, moment: str | None) -> str | None:
+    # date_trunc('week', '2026-03-05 09:00:00') -> '2026-03-02 00:00:00.000000'.
+    if moment is None:
+        return None
+    day = datetime.fromisoformat(moment).date()
+    if unit == "week":
+        day -= timedelta(days=day.weekday())
+    elif unit == "month":
+        day = day.replace(day=1)
+    elif unit != "day":
+        raise ValueError(f"date_trunc on SQLite knows day, week and month, not {unit}")
+    return datetime.combine(day, datetime.min.time()).isoformat(
+        sep=" ", timespec="microseconds"
+    )
+
+
+def _register_sqlite_functions(dbapi_connection, _record) -> None:
+    dbapi_connection.create_function(
+        "timezone", 2, _sqlite_timezone, deterministic=True
+    )
+    dbapi_connection.create_function(
+        "date_trunc", 2, _sqlite_date_trunc, deterministic=True
+    )
+    dbapi_connection.create_function("current_schema", 0, lambda: "main")
+    for lock in ("pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_unlock"):
+        dbapi_connection.create_function(lock, 1, lambda _key: True)
+
+
+@compiles(sa.Cast, "sqlite")
+def _sqlite_cast(element: sa.Cast, compiler, **kw) -> str:
+    # SQLite gives DATE numeric affinity: CAST('2026-03-02' AS DATE) is 2026.
+    if isinstance(element.type, sa.Date) and not isinstance(element.type, sa.DateTime):
+        return f"date({compiler.process(element.clause, **kw)})"
+    return compiler.visit_cast(element, **kw)

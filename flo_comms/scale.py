@@ -192,8 +192,12 @@ def fill_scale_database(
     seed: int = 2026,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ScaleReport:
-    """Fill an empty database with ``size``; ``progress`` hears of each chunk written.
+    """Fill an empty database with ``size``.
+
+    ``progress`` hears how many communications each chunk wrote, ``stage``
+    what is going on ("Planning", "Writing").
 
     Everything is written in one transaction: a failure leaves the database
     empty. The same seed and ``now`` give the same rows.
@@ -202,7 +206,11 @@ def fill_scale_database(
     require_empty(engine)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     world = _World(size, seed, _micro(now))
+    if stage:
+        stage("Planning")
     world.plan_everything()
+    if stage:
+        stage("Writing")
     rows = world.write(engine, progress)
     seconds = time.monotonic() - started
     logger.info("scale data: %s rows in %.0f s", sum(rows.values()), seconds)

@@ -215,7 +215,8 @@ class EventPlanner:
             start = rng.integers(self.now + 8 * DAY, self.now + 60 * DAY)
         start = int(start // half_hour * half_hour)
         end = start + (3 if event_type.has_slots else 2) * HOUR
-        created = max(self.history_start, start - int(rng.integers(14, 60)) * DAY)
+        created = start - int(rng.integers(14, 60)) * DAY
+        created = min(max(self.history_start, created), self.now - DAY)
         creator = int(rng.choice(self.organisers))
         cancelled_at = None
         if rng.random() < 0.03:

@@ -1,0 +1,1 @@
+"""Benchmarks of Flo Communications at a large team's size (see docs/performance.md)."""

@@ -1,0 +1,71 @@
+"""A SQLite file holding exactly the rows of a DuckDB file, for the comparison.
+
+SQLite is not a supported deployment (flo_comms.db says what is emulated on
+it); the benchmark runs our code on it to show what the embedded alternative
+would cost. The rows are read from DuckDB in Arrow batches, times as UTC text
+in the format SQLAlchemy's SQLite dialect writes, and inserted with
+executemany.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from flo_comms.db import create_sqlite_engine, create_sqlite_schema
+from flo_comms.schema import metadata
+
+BATCH_ROWS = 100_000
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _select_list(table: sa.Table) -> str:
+    columns = []
+    for column in table.c:
+        if isinstance(column.type, sa.DateTime):
+            columns.append(f"strftime(\"{column.name}\", '{SQLITE_TIME_FORMAT}')")
+        else:
+            columns.append(f'"{column.name}"')
+    return ", ".join(columns)
+
+
+def make_sqlite_twin(
+    duckdb_engine: Engine,
+    path: Path,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> Engine:
+    """Copy every row of the DuckDB database into a new SQLite file at ``path``."""
+    if path.exists():
+        path.unlink()
+    engine = create_sqlite_engine(path)
+    create_sqlite_schema(engine)
+    target = sqlite3.connect(path)
+    target.execute("PRAGMA journal_mode = WAL")
+    target.execute("PRAGMA synchronous = NORMAL")
+    source = duckdb_engine.raw_connection()
+    try:
+        for table in metadata.sorted_tables:
+            order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+            names = ", ".join(f'"{c.name}"' for c in table.c)
+            marks = ", ".join("?" for _ in table.c)
+            insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+            reader = source.driver_connection.execute(
+                f'SELECT {_select_list(table)} FROM "{table.name}" ORDER BY {order}'
+            ).to_arrow_reader(BATCH_ROWS)
+            for batch in reader:
+                columns = [column.to_pylist() for column in batch.columns]
+                target.executemany(insert, zip(*columns, strict=True))
+                if progress:
+                    progress(table.name, batch.num_rows)
+            target.commit()
+        target.execute("ANALYZE")
+        target.commit()
+    finally:
+        source.close()
+        target.close()
+    return engine
