@@ -37,12 +37,13 @@ def measure(
     runs: int,
     budget: float = float("inf"),
     warm_up: int = 1,
+    at_least: int = 3,
     before_each: Callable[[], object] | None = None,
 ) -> Timing:
     """Time ``question`` ``runs`` times, after ``warm_up`` untimed runs.
 
-    Stops early, after at least three runs, once ``budget`` seconds are spent:
-    the slow side of a comparison (SQLite over millions of rows) would
+    Stops early, after at least ``at_least`` runs, once ``budget`` seconds are
+    spent: the slow side of a comparison (SQLite over millions of rows) would
     otherwise take hours. ``before_each`` runs untimed before every run.
     """
     for _ in range(warm_up):
@@ -51,7 +52,7 @@ def measure(
         question()
     taken: list[float] = []
     spent = 0.0
-    while len(taken) < runs and (len(taken) < 3 or spent < budget):
+    while len(taken) < runs and (len(taken) < at_least or spent < budget):
         if before_each:
             before_each()
         started = time.perf_counter()
