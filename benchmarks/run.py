@@ -205,6 +205,7 @@ def _measure_all(
         subjects = find_subjects(engine)
         rows = _reads(arguments, engine, sqlite_engine, subjects)
         rows.append(_page(arguments, database, engine, subjects.longest_candidate))
+        _log(_line(rows[-1]))
     finally:
         engine.dispose()
         if sqlite_engine is not None:
@@ -252,6 +253,7 @@ def _reads(
                 _limit(question.target),
             )
         )
+        _log(_line(rows[-1]))
     return rows
 
 
@@ -306,6 +308,7 @@ def _writes(
                 ),
             )
         )
+        _log(_line(rows[-1]))
         registrants = arguments.registrants
         label = f"{registrants:,}"
         _log(f"event update to {label} registrants")
@@ -319,6 +322,7 @@ def _writes(
                 (3.0, None),
             )
         )
+        _log(_line(rows[-1]))
         _log(f"dispatcher run with {label} reminders due")
         rows.append(
             Row(
@@ -330,6 +334,7 @@ def _writes(
                 (3.0, None),
             )
         )
+        _log(_line(rows[-1]))
     finally:
         engine.dispose()
         if sqlite_engine is not None:
@@ -416,14 +421,18 @@ def render(rows: list[Row], arguments: argparse.Namespace, database: Path) -> st
         "| runs (ours/raw/SQLite) | target |\n"
         "|---|--:|--:|--:|--:|--:|--:|--:|---|"
     )
-    lines = [
+    lines = [_line(row) for row in rows]
+    return "\n".join([_machine(arguments, database), "", header, *lines])
+
+
+def _line(r: Row) -> str:
+    """One row of the table."""
+    return (
         f"| {r.question} | {_cell(r.ours)} | "
         f"{_ms(r.ours.p95) if isinstance(r.ours, Timing) else '–'} | {_cell(r.raw)} | "
         f"{_ratio(r.ours, r.raw)} | {_cell(r.sqlite)} | {_ratio(r.sqlite, r.ours)} | "
         f"{_runs(r.ours, r.raw, r.sqlite)} | {_verdict(r)} |"
-        for r in rows
-    ]
-    return "\n".join([_machine(arguments, database), "", header, *lines])
+    )
 
 
 def _machine(arguments: argparse.Namespace, database: Path) -> str:
