@@ -273,3 +273,39 @@ def test_nothing_falls_due_in_the_day_after_now(engine, scaled):
 def test_a_database_with_data_is_refused(engine, scaled):
     with pytest.raises(ScaleRefused, match="already holds data"):
         fill_scale_database(engine, SIZE, now=NOW)
+
+
+def test_the_command_fills_an_empty_database_and_refuses_a_full_one(
+    database_url, capsys
+):
+    from flo_comms.cli import main
+
+    first = main(
+        [
+            "--database-url",
+            database_url,
+            "scale",
+            "--candidates",
+            "60",
+            "--communications",
+            "1500",
+        ]
+    )
+    printed = capsys.readouterr()
+    second = main(
+        [
+            "--database-url",
+            database_url,
+            "scale",
+            "--candidates",
+            "60",
+            "--communications",
+            "1500",
+        ]
+    )
+
+    assert first == 0
+    assert "communications: 1,500" in printed.out
+    assert "admin@flo-scale.test" in printed.out
+    assert second == 1
+    assert "already holds data" in capsys.readouterr().err
