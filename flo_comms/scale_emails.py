@@ -234,7 +234,9 @@ class Chunker:
         participants = self._participants(p, ids, manual, extras)
         attachments = self._attachments(p, ids, manual, extras)
         deliveries = self._deliveries(rng, p, ids, ~manual)
-        history = self._history(communications, participants, edited, deleted)
+        history = self._history(
+            communications, participants, attachments, edited, deleted
+        )
         return ChunkRows(communications, participants, attachments, deliveries, history)
 
     def _extra_candidates(self, rng: np.random.Generator, p: dict) -> np.ndarray:
@@ -470,6 +472,7 @@ class Chunker:
         self,
         communications: pd.DataFrame,
         participants: pd.DataFrame,
+        attachments: pd.DataFrame,
         edited: np.ndarray,
         deleted: np.ndarray,
     ) -> pd.DataFrame:
@@ -480,6 +483,8 @@ class Chunker:
         rows = communications[changed]
         people = participants[participants["communication_id"].isin(rows["id"])]
         by_entry = {key: group for key, group in people.groupby("communication_id")}
+        attached = attachments[attachments["communication_id"].isin(rows["id"])]
+        tabs = {key: group for key, group in attached.groupby("communication_id")}
         records = []
         for row, was_edited in zip(
             rows.itertuples(index=False), edited[changed], strict=True
@@ -507,6 +512,10 @@ class Chunker:
                     for person in group.itertuples(index=False)
                 ],
             }
+            previous["attached_to"] = [
+                {"candidate_id": int(a.candidate_id), "reason": a.reason}
+                for a in tabs[row.id].itertuples(index=False)
+            ]
             when = row.updated_at if was_edited else row.deleted_at
             records.append(
                 {
