@@ -18,6 +18,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms import timeline_store
 from flo_comms.db import write_with_retry
 from flo_comms.errors import (
     FloCommsError,
@@ -346,6 +347,9 @@ def attach_candidates(
     ]
     if rows:
         connection.execute(communication_candidates.insert(), rows)
+        timeline_store.index_attachments(
+            connection, communication_id, [row["candidate_id"] for row in rows]
+        )
 
 
 def _id_for_token(connection: Connection, form_token: str | None) -> int | None:
@@ -582,6 +586,7 @@ def edit_communication(
             draft.recipient_candidate_ids,
             AttachmentReason.RECIPIENT,
         )
+        timeline_store.reindex(connection, [communication_id])
 
     write_with_retry(engine, write)
     logger.info("communication %s edited by member %s", communication_id, editor.id)
@@ -598,6 +603,7 @@ def delete_communication(engine: Engine, member: Member, communication_id: int) 
             .where(communications.c.id == communication_id)
             .values(deleted_at=now_utc())
         )
+        timeline_store.reindex(connection, [communication_id])
 
     write_with_retry(engine, write)
     logger.info("communication %s deleted by member %s", communication_id, member.id)

@@ -353,3 +353,41 @@ email_deliveries = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("claimed_at", Timestamp),
 )
+
+# The Communications tabs' reading copy: one row per live entry per candidate
+# whose tab shows it, with the columns the tab filters and sorts on. It holds
+# nothing communication_candidates and communications do not; it exists so
+# that a tab reads a few rows that sit together instead of joining millions
+# (flo_comms.timeline_store keeps it, and says why it is shaped so). No key
+# and, on DuckDB, no index: the table is kept sorted by candidate instead.
+timeline_entries = sa.Table(
+    "timeline_entries",
+    metadata,
+    sa.Column("candidate_id", sa.Integer, nullable=False),
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("communication_id", sa.Integer, nullable=False),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("comm_type", sa.String(30), nullable=False),
+    sa.Column("email_kind", sa.String(40)),
+    sa.Column("job_id", sa.Integer),
+    sa.Column("event_id", sa.Integer),
+    # lower(subject || ' ' || body), so that the text filter reads this row only.
+    sa.Column("search_text", sa.Text, nullable=False),
+)
+sa.Index(
+    "ix_timeline_entries_candidate",
+    timeline_entries.c.candidate_id,
+    timeline_entries.c.occurred_at,
+    timeline_entries.c.communication_id,
+).ddl_if(dialect="postgresql")
+sa.Index(
+    "ix_timeline_entries_communication",
+    timeline_entries.c.communication_id,
+).ddl_if(dialect="postgresql")
+
+# One row: how many rows of timeline_entries were written sorted last time.
+timeline_layout = sa.Table(
+    "timeline_layout",
+    metadata,
+    sa.Column("sorted_rows", sa.BigInteger, nullable=False),
+)
