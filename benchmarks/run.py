@@ -33,7 +33,7 @@ from tqdm import tqdm
 from benchmarks.measure import NotRun, Timing, measure
 from benchmarks.page import opening_a_profile
 from benchmarks.reads import find_subjects, raw_replay, read_questions
-from benchmarks.sqlite_twin import make_sqlite_twin
+from benchmarks.sqlite_twin import complete_sqlite_twin, make_sqlite_twin
 from benchmarks.writes import (
     EventSetup,
     a_recruiter,
@@ -170,9 +170,6 @@ def _ensure_generated(database: Path, size: ScaleSize, seed: int) -> None:
 
 
 def _ensure_sqlite_twin(database: Path, sqlite_path: Path) -> None:
-    if sqlite_path.exists() and sqlite_path.stat().st_mtime > database.stat().st_mtime:
-        return
-    _log(f"copying every row into the SQLite twin {sqlite_path}")
     engine = create_engine(f"duckdb:///{database}")
     try:
         with tqdm(unit=" rows", unit_scale=True, file=sys.stderr) as bar:
@@ -181,6 +178,13 @@ def _ensure_sqlite_twin(database: Path, sqlite_path: Path) -> None:
                 bar.set_description(table)
                 bar.update(count)
 
+            if sqlite_path.exists():
+                # Made by an earlier run: only tables whose counts differ are
+                # copied again (those a newer schema added, say).
+                copied = complete_sqlite_twin(engine, sqlite_path, progress=progress)
+                _log(f"SQLite twin {sqlite_path}: copied again {copied or 'nothing'}")
+                return
+            _log(f"copying every row into the SQLite twin {sqlite_path}")
             # Made under another name and renamed once whole: an interrupted
             # copy is never taken for a twin.
             partial = sqlite_path.with_suffix(".partial.sqlite")

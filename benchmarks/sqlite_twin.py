@@ -44,6 +44,46 @@ def make_sqlite_twin(
         path.unlink()
     engine = create_sqlite_engine(path)
     create_sqlite_schema(engine)
+    _copy_tables(duckdb_engine, path, metadata.sorted_tables, progress)
+    return engine
+
+
+def complete_sqlite_twin(
+    duckdb_engine: Engine,
+    path: Path,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> list[str]:
+    """Bring a twin made earlier level with the DuckDB file; the tables copied.
+
+    A table the twin lacks is created, and a table whose row count differs
+    from DuckDB's (a table that a migration added or filled since) is emptied
+    and copied again; the other tables, the bulk of the rows, stay as they are.
+    """
+    engine = create_sqlite_engine(path)
+    try:
+        create_sqlite_schema(engine)
+        stale = []
+        with duckdb_engine.connect() as source, engine.connect() as target:
+            for table in metadata.sorted_tables:
+                count = sa.select(sa.func.count()).select_from(table)
+                if source.execute(count).scalar() != target.execute(count).scalar():
+                    stale.append(table)
+        with engine.begin() as target:
+            for table in reversed(stale):
+                target.execute(table.delete())
+    finally:
+        engine.dispose()
+    _copy_tables(duckdb_engine, path, stale, progress)
+    return [table.name for table in stale]
+
+
+def _copy_tables(
+    duckdb_engine: Engine,
+    path: Path,
+    tables: list[sa.Table],
+    progress: Callable[[str, int], None] | None,
+) -> None:
     target = sqlite3.connect(path)
     target.execute("PRAGMA journal_mode = WAL")
     target.execute("PRAGMA synchronous = NORMAL")
@@ -51,8 +91,9 @@ def make_sqlite_twin(
     target.execute("PRAGMA cache_size = -2000000")
     source = duckdb_engine.raw_connection()
     try:
-        for table in metadata.sorted_tables:
-            order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+        for table in tables:
+            key = table.primary_key.columns or table.c
+            order = ", ".join(f'"{c.name}"' for c in key)
             names = ", ".join(f'"{c.name}"' for c in table.c)
             marks = ", ".join("?" for _ in table.c)
             insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
@@ -70,4 +111,3 @@ def make_sqlite_twin(
     finally:
         source.close()
         target.close()
-    return engine

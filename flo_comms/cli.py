@@ -143,6 +143,17 @@ def stats_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def tidy_command(arguments: argparse.Namespace) -> int:
+    from flo_comms.timeline_store import tidy
+
+    engine = _engine(arguments, must_exist=True)
+    if tidy(engine, force=True):
+        print("the timelines' reading copy is sorted again")
+    else:
+        print("nothing to do on this database (PostgreSQL keeps an index instead)")
+    return 0
+
+
 def copy_command(arguments: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -310,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="print counts of what the database holds")
     stats.add_argument("--json", action="store_true", help="print JSON for scripts")
     stats.set_defaults(handler=stats_command)
+
+    tidy = commands.add_parser(
+        "tidy",
+        help="rewrite the tables kept for speed in their best order now (DuckDB; "
+        "the dashboard does it at start-up when they need it)",
+    )
+    tidy.set_defaults(handler=tidy_command)
 
     deliver = commands.add_parser(
         "deliver",

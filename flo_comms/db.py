@@ -188,16 +188,20 @@ def write_with_retry(
     raise AssertionError("unreachable")
 
 
-def contains_text(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:
+def contains_text(
+    column: sa.ColumnElement[str], text: str, *, lowered: bool = False
+) -> sa.ColumnElement[bool]:
     """``column`` contains ``text``, ignoring case, as a portable LIKE.
 
     Both sides are lowered by the database, not one by Python: Python lowers
     "İ" to two characters where the databases give one. The user's % and _
-    are escaped, so "50%" means those characters, not a pattern.
+    are escaped, so "50%" means those characters, not a pattern. ``lowered``
+    says the column holds text the database lowered already.
     """
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = sa.func.lower(sa.literal(f"%{escaped}%", sa.String))
-    return sa.func.lower(column).like(pattern, escape="\\")
+    searched = column if lowered else sa.func.lower(column)
+    return searched.like(pattern, escape="\\")
 
 
 # --- SQLite, for the benchmark only ----------------------------------------------

@@ -38,6 +38,7 @@ from faker import Faker
 from faker.providers.person.en_US import Provider as NameProvider
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms import timeline_store
 from flo_comms.candidates import CandidateSource
 from flo_comms.demo import (
     DEMO_PASSWORD,
@@ -89,6 +90,7 @@ from flo_comms.schema import (
     members,
     metadata,
     outreach_events,
+    timeline_entries,
 )
 from flo_comms.system_emails import EmailKind
 
@@ -197,7 +199,7 @@ def fill_scale_database(
     """Fill an empty database with ``size``.
 
     ``progress`` hears how many communications each chunk wrote, ``stage``
-    what is going on ("Planning", "Writing").
+    what is going on ("Planning", "Writing", "Sorting the timelines").
 
     Everything is written in one transaction: a failure leaves the database
     empty. The same seed and ``now`` give the same rows.
@@ -211,7 +213,7 @@ def fill_scale_database(
     world.plan_everything()
     if stage:
         stage("Writing")
-    rows = world.write(engine, progress)
+    rows = world.write(engine, progress, stage)
     seconds = time.monotonic() - started
     logger.info("scale data: %s rows in %.0f s", sum(rows.values()), seconds)
     return ScaleReport(rows, tuple(world.long_timelines.tolist()), seconds)
@@ -685,7 +687,10 @@ class _World:
     # --- writing --------------------------------------------------------------------
 
     def write(
-        self, engine: Engine, progress: Callable[[int], None] | None
+        self,
+        engine: Engine,
+        progress: Callable[[int], None] | None,
+        stage: Callable[[str], None] | None = None,
     ) -> dict[str, int]:
         plan, ids = in_logging_order(self.plan.build())
         subjects, bodies = self.templates.parts()
@@ -725,6 +730,13 @@ class _World:
                 connection, event_dispatches, _dispatch_rows(events.dispatches, ids)
             )
             continue_sequences(connection)
+            # The tabs' reading copy, written sorted as the app keeps it.
+            if stage:
+                stage("Sorting the timelines")
+            timeline_store.rebuild(connection)
+            rows[timeline_entries.name] = connection.execute(
+                sa.select(sa.func.count()).select_from(timeline_entries)
+            ).scalar_one()
         return rows
 
     def _write_communications(self, connection, chunker, total, rows, progress) -> None:

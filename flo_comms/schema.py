@@ -371,7 +371,7 @@ timeline_entries = sa.Table(
     sa.Column("email_kind", sa.String(40)),
     sa.Column("job_id", sa.Integer),
     sa.Column("event_id", sa.Integer),
-    # lower(subject || ' ' || body), so that the text filter reads this row only.
+    # The subject and body, lowered, so that the text filter reads this row only.
     sa.Column("search_text", sa.Text, nullable=False),
 )
 sa.Index(
@@ -379,11 +379,11 @@ sa.Index(
     timeline_entries.c.candidate_id,
     timeline_entries.c.occurred_at,
     timeline_entries.c.communication_id,
-).ddl_if(dialect="postgresql")
+).ddl_if(dialect=("postgresql", "sqlite"))
 sa.Index(
     "ix_timeline_entries_communication",
     timeline_entries.c.communication_id,
-).ddl_if(dialect="postgresql")
+).ddl_if(dialect=("postgresql", "sqlite"))
 
 # One row: how many rows of timeline_entries were written sorted last time.
 timeline_layout = sa.Table(

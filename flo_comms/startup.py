@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.engine import Engine
 
+from flo_comms import timeline_store
 from flo_comms.config import DatabaseSettings, database_settings
 from flo_comms.db import open_engine
 from flo_comms.members import count_members
@@ -24,6 +25,8 @@ def open_database(settings: DatabaseSettings | None = None) -> Engine:
     settings = settings or database_settings()
     engine = open_engine(settings.url)
     upgrade(engine)
+    # Before anyone reads: sorting rewrites the table (flo_comms.timeline_store).
+    timeline_store.tidy(engine)
     if settings.is_embedded_default and count_members(engine) == 0:
         from flo_comms.demo import create_demo_data
 

@@ -27,6 +27,7 @@ from flo_comms.schema import (
     jobs,
     members,
     outreach_events,
+    timeline_entries,
 )
 from flo_comms.timezones import start_of_local_day, to_local
 
@@ -96,33 +97,30 @@ class HistoryEntry:
 
 
 def _conditions(criteria: TimelineFilter) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = [communications.c.deleted_at.is_(None)]
+    """The filter, on the tabs' reading copy (it holds live entries only)."""
+    t = timeline_entries.c
+    conditions: list[sa.ColumnElement[bool]] = []
     if criteria.sources:
-        conditions.append(communications.c.source.in_(sorted(criteria.sources)))
+        conditions.append(t.source.in_(sorted(criteria.sources)))
     if criteria.comm_types:
-        conditions.append(communications.c.comm_type.in_(sorted(criteria.comm_types)))
+        conditions.append(t.comm_type.in_(sorted(criteria.comm_types)))
     if criteria.job_ids:
-        conditions.append(communications.c.job_id.in_(sorted(criteria.job_ids)))
+        conditions.append(t.job_id.in_(sorted(criteria.job_ids)))
     if criteria.event_ids:
-        conditions.append(communications.c.event_id.in_(sorted(criteria.event_ids)))
+        conditions.append(t.event_id.in_(sorted(criteria.event_ids)))
     if criteria.email_kinds:
-        kinds = sorted(criteria.email_kinds)
-        conditions.append(communications.c.email_kind.in_(kinds))
+        conditions.append(t.email_kind.in_(sorted(criteria.email_kinds)))
     if criteria.start_date:
         start = start_of_local_day(criteria.start_date, criteria.time_zone)
-        conditions.append(communications.c.occurred_at >= start)
+        conditions.append(t.occurred_at >= start)
     if criteria.end_date:
         day_after = criteria.end_date + timedelta(days=1)
         end = start_of_local_day(day_after, criteria.time_zone)
-        conditions.append(communications.c.occurred_at < end)
+        conditions.append(t.occurred_at < end)
     text = criteria.text.strip()
     if text:
-        conditions.append(
-            sa.or_(
-                contains_text(communications.c.subject, text),
-                contains_text(communications.c.body, text),
-            )
-        )
+        # search_text is the subject and body, lowered when written.
+        conditions.append(contains_text(t.search_text, text, lowered=True))
     return conditions
 
 
@@ -203,26 +201,34 @@ def candidate_timeline(
     page: int = 1,
     page_size: int = TIMELINE_PAGE_SIZE,
 ) -> TimelinePage:
-    """One page of a candidate's communications, newest first."""
-    conditions = [
-        communication_candidates.c.candidate_id == candidate_id,
-        *_conditions(criteria),
-    ]
-    joined = communication_candidates.join(
-        communications,
-        communications.c.id == communication_candidates.c.communication_id,
-    )
-    query = (
-        _with_names(sa.select(*_ENTRY_COLUMNS).select_from(joined))
+    """One page of a candidate's communications, newest first.
+
+    The page's ids and the count come from the tabs' reading copy, which holds
+    the candidate's rows together (flo_comms.timeline_store); only the page's
+    entries are then read whole.
+    """
+    t = timeline_entries.c
+    conditions = [t.candidate_id == candidate_id, *_conditions(criteria)]
+    page_ids = (
+        sa.select(t.communication_id)
         .where(*conditions)
-        .order_by(communications.c.occurred_at.desc(), communications.c.id.desc())
+        .order_by(t.occurred_at.desc(), t.communication_id.desc())
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
     )
-    total_query = sa.select(sa.func.count()).select_from(joined).where(*conditions)
+    total_query = sa.select(sa.func.count()).where(*conditions)
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
+        ids = list(connection.execute(page_ids).scalars())
         total = connection.execute(total_query).scalar_one()
+        rows = []
+        if ids:
+            rows = connection.execute(
+                _with_names(sa.select(*_ENTRY_COLUMNS).select_from(communications))
+                .where(communications.c.id.in_(ids))
+                .order_by(
+                    communications.c.occurred_at.desc(), communications.c.id.desc()
+                )
+            ).all()
         entries = _entries(connection, rows)
     return TimelinePage(entries=entries, total=total, page=page, page_size=page_size)
 
@@ -242,11 +248,11 @@ def candidate_events(engine: Engine, candidate_id: int) -> list[TimelineEvent]:
             outreach_events.c.time_zone,
         )
         .where(
-            sa.exists().where(
-                communications.c.event_id == outreach_events.c.id,
-                communications.c.deleted_at.is_(None),
-                communication_candidates.c.communication_id == communications.c.id,
-                communication_candidates.c.candidate_id == candidate_id,
+            outreach_events.c.id.in_(
+                sa.select(timeline_entries.c.event_id).where(
+                    timeline_entries.c.candidate_id == candidate_id,
+                    timeline_entries.c.event_id.is_not(None),
+                )
             )
         )
         .order_by(outreach_events.c.starts_at.desc(), outreach_events.c.id.desc())

@@ -50,8 +50,10 @@ UNSORTED_ROWS_LIMIT = 250_000
 
 
 def _search_text() -> sa.ColumnElement[str]:
+    # A line break between them: a search typed in one line never matches the
+    # end of the subject joined to the start of the body.
     c = communications.c
-    return sa.func.lower(c.subject + sa.literal(" ", sa.String) + c.body)
+    return sa.func.lower(c.subject + sa.literal("\n", sa.String) + c.body)
 
 
 def _rows_of(condition: sa.ColumnElement[bool]) -> sa.Select:
@@ -200,4 +202,6 @@ def _remember_sorted_rows(connection: Connection) -> None:
         sa.select(sa.func.count()).select_from(timeline_entries)
     ).scalar_one()
     connection.execute(sa.delete(timeline_layout))
-    connection.execute(sa.insert(timeline_layout).values(sorted_rows=total))
+    if total:
+        # No row means none sorted: an empty database stays empty.
+        connection.execute(sa.insert(timeline_layout).values(sorted_rows=total))

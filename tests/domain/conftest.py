@@ -12,7 +12,11 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
 from flo_comms import members
-from flo_comms.communications import CommunicationDraft
+from flo_comms.communications import (
+    AttachmentReason,
+    CommunicationDraft,
+    attach_candidates,
+)
 from flo_comms.events import EventDetails, create_event
 from flo_comms.members import Member
 from flo_comms.schema import communication_candidates, communications
@@ -81,12 +85,9 @@ def add_system_email(engine: Engine) -> Callable[..., int]:
                 )
                 .returning(communications.c.id)
             ).scalar_one()
-            connection.execute(
-                communication_candidates.insert().values(
-                    candidate_id=candidate_id,
-                    communication_id=communication_id,
-                    reason="concerns",
-                )
+            # Through the domain's own attach, which also fills the tab's copy.
+            attach_candidates(
+                connection, communication_id, [candidate_id], AttachmentReason.CONCERNS
             )
         return communication_id
 

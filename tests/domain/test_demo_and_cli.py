@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -203,6 +204,40 @@ def test_stats_json_prints_the_databases_counts_for_scripts(run_cli, cli_engine)
     assert code == 0
     assert printed == database_counts(cli_engine)
     assert (printed["members"], printed["communications"]) == (1, 0)
+
+
+def test_tidy_sorts_the_timelines_copy_of_a_duckdb_file(run_cli, cli_engine):
+    from flo_comms.candidates import insert_candidate
+    from flo_comms.communications import CommunicationDraft, log_communication
+    from flo_comms.members import list_members
+    from flo_comms.timeline_store import unsorted_rows
+
+    run_cli(*create_member_arguments(), stdin=f"{PASSWORD}\n")
+    (rita,) = list_members(cli_engine)
+    with cli_engine.begin() as connection:
+        casey = insert_candidate(
+            connection, name="Casey Candidate", email=None, source="referral"
+        )
+    draft = CommunicationDraft(
+        comm_type="phone call",
+        occurred_local=datetime(2026, 3, 2, 9, 0),
+        time_zone="UTC",
+        sender_member_ids=(rita.id,),
+        recipient_candidate_ids=(casey,),
+        recipient_member_ids=(),
+        subject="Intro call",
+        description="Talked through the role.",
+    )
+    log_communication(cli_engine, rita, draft)
+    with cli_engine.connect() as connection:
+        assert unsorted_rows(connection) == 1
+    cli_engine.dispose()
+
+    code, out, _ = run_cli("tidy")
+
+    assert (code, out.strip()) == (0, "the timelines' reading copy is sorted again")
+    with cli_engine.connect() as connection:
+        assert unsorted_rows(connection) == 0
 
 
 @pytest.mark.parametrize(

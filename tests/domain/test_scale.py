@@ -309,3 +309,13 @@ def test_the_command_fills_an_empty_database_and_refuses_a_full_one(
     assert "admin@flo-scale.test" in printed.out
     assert second == 1
     assert "already holds data" in capsys.readouterr().err
+
+
+def test_the_tabs_reading_copy_is_filled_and_sorted(engine, scaled):
+    from flo_comms.timeline_store import unsorted_rows
+    from tests.domain.test_timeline_store import copy_rows, reference_rows
+
+    assert copy_rows(engine) == reference_rows(engine)
+    assert scaled.rows["timeline_entries"] == len(reference_rows(engine))
+    with engine.connect() as connection:
+        assert unsorted_rows(connection) == 0

@@ -13,11 +13,15 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from flo_comms.candidates import CandidateSource, create_candidate, get_candidate
-from flo_comms.communications import CommunicationDraft, log_communication
+from flo_comms.communications import (
+    AttachmentReason,
+    CommunicationDraft,
+    attach_candidates,
+    log_communication,
+)
 from flo_comms.db import create_engine
 from flo_comms.members import Member, Role, create_member
 from flo_comms.schema import (
-    communication_candidates,
     communication_participants,
     communications,
 )
@@ -229,12 +233,9 @@ def add_system_email(
                 for role, name, address, member_id, person_candidate_id in people
             ],
         )
-        connection.execute(
-            communication_candidates.insert().values(
-                candidate_id=candidate_id,
-                communication_id=communication_id,
-                reason="concerns",
-            )
+        # Through the domain's own attach, which also fills the tab's copy.
+        attach_candidates(
+            connection, communication_id, [candidate_id], AttachmentReason.CONCERNS
         )
     return communication_id
 
