@@ -16,8 +16,7 @@ from flo_comms.schema import (
     agencies,
     agency_contacts,
     candidates,
-    communication_candidates,
-    communications,
+    timeline_entries,
 )
 from flo_comms.timezones import now_utc
 
@@ -195,21 +194,15 @@ def search_candidates(
         .offset((max(page, 1) - 1) * page_size)
         .cte("page_rows")
     )
+    # From the tabs' reading copy: live entries only, no join to the entries.
     contact = (
         sa.select(
-            communication_candidates.c.candidate_id,
-            sa.func.max(communications.c.occurred_at).label("last_contact_at"),
+            timeline_entries.c.candidate_id,
+            sa.func.max(timeline_entries.c.occurred_at).label("last_contact_at"),
             sa.func.count().label("communication_count"),
         )
-        .join(
-            communications,
-            communications.c.id == communication_candidates.c.communication_id,
-        )
-        .where(
-            communication_candidates.c.candidate_id.in_(sa.select(page_rows.c.id)),
-            communications.c.deleted_at.is_(None),
-        )
-        .group_by(communication_candidates.c.candidate_id)
+        .where(timeline_entries.c.candidate_id.in_(sa.select(page_rows.c.id)))
+        .group_by(timeline_entries.c.candidate_id)
         .subquery("contact")
     )
     query = (

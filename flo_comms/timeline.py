@@ -219,7 +219,10 @@ def candidate_timeline(
     total_query = sa.select(sa.func.count()).where(*conditions)
     with engine.connect() as connection:
         ids = list(connection.execute(page_ids).scalars())
-        total = connection.execute(total_query).scalar_one()
+        if page <= 1 and len(ids) < page_size:
+            total = len(ids)  # a short first page is the whole tab
+        else:
+            total = connection.execute(total_query).scalar_one()
         rows = []
         if ids:
             rows = connection.execute(
