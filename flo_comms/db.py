@@ -115,6 +115,9 @@ def _set_duckdb_utc(dbapi_connection, _record) -> None:
     # must agree on UTC whatever the machine's zone.
     cursor = dbapi_connection.cursor()
     cursor.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on the terminal for long statements (sorting
+    # the timelines at start-up, say): noise in a server's log.
+    cursor.execute("SET enable_progress_bar = false")
     cursor.close()
 
 
