@@ -39,12 +39,16 @@ from flo_comms.schema import (
     event_time_slots,
     members,
 )
-from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
+from flo_comms.system_emails import EmailKind, SystemEmail, log_system_emails
 from flo_comms.timezones import to_local
 
 # The name the system signs with when no member's action sent an email
 # (a registration through the public link, a reminder).
 SYSTEM_SENDER_NAME = "Flo Communications"
+
+# Emails rendered and logged together: a few statements per batch, whatever
+# the audience's size, and a batch's texts held in memory at once.
+EMAILS_PER_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -220,15 +224,25 @@ def render_event_email(
     return render_email(text.subject, text.body, context)
 
 
-def _creator(connection: Connection, event: EventFacts) -> tuple[str, str] | None:
-    if event.created_by is None:
-        return None
-    row = connection.execute(
-        sa.select(members.c.name, members.c.email).where(
-            members.c.id == event.created_by
+def read_creator(connection: Connection, event: EventFacts) -> tuple[str, str] | None:
+    """The name and address of the member who created the event, if known."""
+    return read_creators(connection, [event]).get(event.id)
+
+
+def read_creators(
+    connection: Connection, events: Sequence[EventFacts]
+) -> dict[int, tuple[str, str]]:
+    """Each event's creator (name, address) by event id, in one query."""
+    member_ids = sorted({e.created_by for e in events if e.created_by is not None})
+    if not member_ids:
+        return {}
+    rows = connection.execute(
+        sa.select(members.c.id, members.c.name, members.c.email).where(
+            members.c.id.in_(member_ids)
         )
-    ).first()
-    return (row.name, row.email) if row else None
+    ).all()
+    people = {row.id: (row.name, row.email) for row in rows}
+    return {e.id: people[e.created_by] for e in events if e.created_by in people}
 
 
 def send_event_email(
@@ -250,7 +264,39 @@ def send_event_email(
     Recipients without an address are passed over: the functions that add
     candidates refuse those, so none should reach here.
     """
-    creator = _creator(connection, event)
+    emails = compose_event_emails(
+        kind,
+        event,
+        recipients,
+        member=member,
+        creator=read_creator(connection, event),
+        from_address=from_address,
+        changes=changes,
+        cancelled_slot=cancelled_slot,
+    )
+    ids = []
+    for start in range(0, len(emails), EMAILS_PER_BATCH):
+        ids += log_system_emails(
+            connection,
+            emails[start : start + EMAILS_PER_BATCH],
+            from_address=from_address,
+            sent_at=at,
+        )
+    return ids
+
+
+def compose_event_emails(
+    kind: EmailKind,
+    event: EventFacts,
+    recipients: Sequence[Recipient],
+    *,
+    member: Member | None,
+    creator: tuple[str, str] | None,
+    from_address: str,
+    changes: Sequence[str] = (),
+    cancelled_slot: tuple[datetime, datetime] | None = None,
+) -> list[SystemEmail]:
+    """The email of ``kind`` to each recipient with an address, rendered."""
     if member is not None:
         sender = Participant(
             ParticipantRole.SENDER, member.name, member.email, member_id=member.id
@@ -264,7 +310,7 @@ def send_event_email(
         )
         sender_name = creator[0] if creator else SYSTEM_SENDER_NAME
         reply_to = creator[1] if creator else None
-    ids = []
+    emails = []
     for recipient in recipients:
         if not recipient.email:
             continue
@@ -276,28 +322,27 @@ def send_event_email(
             changes=changes,
             cancelled_slot=cancelled_slot,
         )
-        email = SystemEmail(
-            kind=kind,
-            subject=subject,
-            body=body,
-            sent_by_member_id=member.id if member else None,
-            sender=sender,
-            to=(
-                Participant(
-                    ParticipantRole.TO,
-                    recipient.name,
-                    recipient.email,
-                    candidate_id=recipient.candidate_id,
+        emails.append(
+            SystemEmail(
+                kind=kind,
+                subject=subject,
+                body=body,
+                sent_by_member_id=member.id if member else None,
+                sender=sender,
+                to=(
+                    Participant(
+                        ParticipantRole.TO,
+                        recipient.name,
+                        recipient.email,
+                        candidate_id=recipient.candidate_id,
+                    ),
                 ),
-            ),
-            reply_to=reply_to,
-            candidate_ids=[recipient.candidate_id],
-            event_id=event.id,
+                reply_to=reply_to,
+                candidate_ids=[recipient.candidate_id],
+                event_id=event.id,
+            )
         )
-        ids.append(
-            log_system_email(connection, email, from_address=from_address, sent_at=at)
-        )
-    return ids
+    return emails
 
 
 def registered_candidates() -> sa.FromClause:
