@@ -56,10 +56,20 @@ def insert_rows(connection: Connection, table: sa.Table, rows: Sequence[dict]) -
         if connection.dialect.name == "sqlite":
             connection.execute(table.insert(), list(chunk))
         else:
-            connection.execute(_unnested_insert(table, chunk))
+            connection.execute(rows_insert(connection, sa.insert(table), chunk))
 
 
-def _unnested_insert(table: sa.Table, rows: Sequence[dict]) -> sa.Insert:
+def rows_insert(
+    connection: Connection, insert: sa.Insert, rows: Sequence[dict]
+) -> sa.Insert:
+    """``insert`` (of a table, or a dialect's upsert) given ``rows`` as one statement.
+
+    For a statement that needs more than a plain append, such as ``ON CONFLICT
+    DO NOTHING ... RETURNING``; keep ``rows`` to :data:`ROWS_PER_STATEMENT`.
+    """
+    if connection.dialect.name == "sqlite":
+        return insert.values(list(rows))
+    table = insert.table
     names = list(rows[0])
     values = []
     for position, name in enumerate(names):
@@ -77,4 +87,4 @@ def _unnested_insert(table: sa.Table, rows: Sequence[dict]) -> sa.Insert:
                     sa.cast(sa.bindparam(f"v_{name}", column, type_=array), array)
                 )
             )
-    return table.insert().from_select(names, sa.select(*values))
+    return insert.from_select(names, sa.select(*values))

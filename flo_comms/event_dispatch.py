@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms.bulk_rows import rows_insert
 from flo_comms.db import write_with_retry
 from flo_comms.event_emails import Recipient, compose_event_emails, read_creators
 from flo_comms.event_rules import (
@@ -61,7 +62,11 @@ logger = logging.getLogger(__name__)
 
 # A follow-up later than this after its time is not sent: it would read oddly.
 FOLLOW_UP_TOO_LATE_AFTER = timedelta(days=7)
-DISPATCH_BATCH_SIZE = 500
+# Registrations decided, and emails logged, per transaction. Each batch costs a
+# due query and a commit (about 0.15 s on DuckDB with a large file) whatever
+# its size, and its statements hardly grow with it: 500 a batch made 10,000
+# reminders take 11 s on a 400,000-entry file, 5,000 a batch under 3 s.
+DISPATCH_BATCH_SIZE = 5_000
 NO_ADDRESS = "no email address"
 
 
@@ -464,25 +469,27 @@ def _claim(
     """
     if not decided:
         return set()
+    claim = rows_insert(
+        connection,
+        upsert(event_dispatches),
+        [
+            {
+                "event_id": due.timing.event_id,
+                "candidate_id": due.timing.candidate_id,
+                "kind": kind.value,
+                "outcome": due.decision.outcome.value,
+                "reason": due.decision.reason,
+                "due_at": due.decision.due_at,
+                "decided_at": now,
+                "communication_id": communication_ids.get(due.key),
+            }
+            for due in decided
+        ],
+    )
     rows = connection.execute(
-        upsert(event_dispatches)
-        .values(
-            [
-                {
-                    "event_id": due.timing.event_id,
-                    "candidate_id": due.timing.candidate_id,
-                    "kind": kind.value,
-                    "outcome": due.decision.outcome.value,
-                    "reason": due.decision.reason,
-                    "due_at": due.decision.due_at,
-                    "decided_at": now,
-                    "communication_id": communication_ids.get(due.key),
-                }
-                for due in decided
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "candidate_id", "kind"])
-        .returning(event_dispatches.c.event_id, event_dispatches.c.candidate_id)
+        claim.on_conflict_do_nothing(
+            index_elements=["event_id", "candidate_id", "kind"]
+        ).returning(event_dispatches.c.event_id, event_dispatches.c.candidate_id)
     ).all()
     return {(row[0], row[1]) for row in rows}
 
