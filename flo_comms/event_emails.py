@@ -14,12 +14,14 @@ gap in a sent email.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import sqlalchemy as sa
+from jinja2 import Environment, nodes
 from sqlalchemy.engine import Connection
 
 from flo_comms.communications import Participant, ParticipantRole
@@ -45,6 +47,10 @@ from flo_comms.timezones import to_local
 # The name the system signs with when no member's action sent an email
 # (a registration through the public link, a reminder).
 SYSTEM_SENDER_NAME = "Flo Communications"
+
+# Reads the texts' syntax only (which variables they name); rendering happens
+# in flo_comms.email_templates' sandbox.
+_PARSER = Environment()
 
 # Emails rendered and logged together: a few statements per batch, whatever
 # the audience's size, and a batch's texts held in memory at once.
@@ -189,18 +195,13 @@ def render_event_email(
 ) -> tuple[str, str]:
     """The subject and body of one event email to one candidate."""
     text = TEMPLATES[kind]
-    first_name = recipient.name.split()[0] if recipient.name.split() else ""
     slot = None
     if event.event_type.has_slots and recipient.slot_starts_at is not None:
         slot = format_event_time(
             recipient.slot_starts_at, recipient.slot_ends_at, event.time_zone
         )
     context = {
-        "candidate": {
-            "name": recipient.name,
-            "first_name": first_name,
-            "email": recipient.email or "",
-        },
+        "candidate": _candidate_fields(recipient),
         "event": {
             "title": event.title,
             "type": event.event_type.value.capitalize(),
@@ -222,6 +223,53 @@ def render_event_email(
         "sender": {"name": sender_name},
     }
     return render_email(text.subject, text.body, context)
+
+
+def _candidate_fields(recipient: Recipient) -> dict[str, str]:
+    words = recipient.name.split()
+    return {
+        "name": recipient.name,
+        "first_name": words[0] if words else "",
+        "email": recipient.email or "",
+    }
+
+
+@functools.cache
+def candidate_fields_read(kind: EmailKind) -> tuple[str, ...] | None:
+    """The candidate fields the texts of ``kind`` read; None if they read it whole.
+
+    The update email reads ``candidate.first_name`` only: ('first_name',).
+    """
+    read: set[str] = set()
+    for source in (TEMPLATES[kind].subject, TEMPLATES[kind].body):
+        tree = _PARSER.parse(source)
+        named = [n for n in tree.find_all(nodes.Name) if n.name == "candidate"]
+        fields = [
+            node.attr
+            for node in tree.find_all(nodes.Getattr)
+            if isinstance(node.node, nodes.Name) and node.node.name == "candidate"
+        ]
+        if len(fields) != len(named):
+            return None
+        read.update(fields)
+    return tuple(sorted(read))
+
+
+def _text_key(kind: EmailKind, recipient: Recipient) -> tuple | None:
+    """What one recipient's text depends on: two recipients alike get the same text.
+
+    An audience shares many first names, and rendering is most of what a
+    large send costs in Python; None when the texts read the whole candidate.
+    """
+    read = candidate_fields_read(kind)
+    if read is None:
+        return None
+    fields = _candidate_fields(recipient)
+    return (
+        tuple(fields[name] for name in read),
+        recipient.slot_starts_at,
+        recipient.slot_ends_at,
+    )
 
 
 def read_creator(connection: Connection, event: EventFacts) -> tuple[str, str] | None:
@@ -311,17 +359,24 @@ def compose_event_emails(
         sender_name = creator[0] if creator else SYSTEM_SENDER_NAME
         reply_to = creator[1] if creator else None
     emails = []
+    texts: dict[tuple, tuple[str, str]] = {}
     for recipient in recipients:
         if not recipient.email:
             continue
-        subject, body = render_event_email(
-            kind,
-            event,
-            recipient,
-            sender_name=sender_name,
-            changes=changes,
-            cancelled_slot=cancelled_slot,
-        )
+        key = _text_key(kind, recipient)
+        if key is not None and key in texts:
+            subject, body = texts[key]
+        else:
+            subject, body = render_event_email(
+                kind,
+                event,
+                recipient,
+                sender_name=sender_name,
+                changes=changes,
+                cancelled_slot=cancelled_slot,
+            )
+            if key is not None:
+                texts[key] = (subject, body)
         emails.append(
             SystemEmail(
                 kind=kind,

@@ -20,6 +20,14 @@ from flo_comms.agencies import create_agency, create_agency_contact
 from flo_comms.candidates import CandidateSource, create_candidate
 from flo_comms.communications import Participant, ParticipantRole
 from flo_comms.event_dispatch import dispatch_event_emails
+from flo_comms.event_emails import (
+    EventFacts,
+    Recipient,
+    candidate_fields_read,
+    compose_event_emails,
+    render_event_email,
+)
+from flo_comms.event_rules import EventType
 from flo_comms.events import cancel_event, get_event, update_event
 from flo_comms.registrations import add_candidates
 from flo_comms.schema import (
@@ -396,3 +404,54 @@ def test_a_dispatcher_run_takes_as_many_statements_for_50_reminders_as_for_5(
     for_50 = _statements_to_remind(engine, large, 50)
 
     assert for_50 == for_5
+
+
+# --- one text per kind of recipient -----------------------------------------------
+
+
+def test_recipients_sharing_a_first_name_get_their_own_slot_and_address():
+    event = EventFacts(
+        id=1,
+        event_type=EventType.VIRTUAL_CHAT,
+        invite_only=False,
+        title="Coffee chats",
+        starts_at=datetime(2030, 6, 10, 12, 0, tzinfo=UTC),
+        ends_at=datetime(2030, 6, 10, 14, 0, tzinfo=UTC),
+        time_zone="UTC",
+        place=None,
+        link="https://meet.example.com/chats",
+        agenda=None,
+        created_by=None,
+    )
+    noon = datetime(2030, 6, 10, 12, 0, tzinfo=UTC)
+    half_past = noon + timedelta(minutes=30)
+    one = noon + timedelta(minutes=60)
+    recipients = [
+        Recipient(1, "Sam Alpha", "sam.alpha@example.org", noon, half_past),
+        Recipient(2, "Sam Beta", "sam.beta@example.org", noon, half_past),
+        Recipient(3, "Sam Gamma", "sam.gamma@example.org", half_past, one),
+        Recipient(4, "Kim Delta", "kim@example.org", noon, half_past),
+    ]
+
+    emails = compose_event_emails(
+        EmailKind.REMINDER,
+        event,
+        recipients,
+        member=None,
+        creator=("Rita Recruiter", "rita@example.com"),
+        from_address=FROM,
+    )
+
+    assert candidate_fields_read(EmailKind.REMINDER) == ("first_name",)
+    assert [email.to[0].address for email in emails] == [r.email for r in recipients]
+    assert [email.candidate_ids for email in emails] == [[1], [2], [3], [4]]
+    expected = [
+        render_event_email(
+            EmailKind.REMINDER, event, recipient, sender_name="Rita Recruiter"
+        )
+        for recipient in recipients
+    ]
+    assert [(email.subject, email.body) for email in emails] == expected
+    assert "12:00–12:30" in emails[1].body
+    assert "12:30–13:00" in emails[2].body
+    assert emails[3].body.startswith("Hello Kim,")
