@@ -305,6 +305,13 @@ def insert_participants(
     connection: Connection, communication_id: int, people: list[Participant]
 ) -> None:
     """Write the senders and recipients of an entry, numbered within each role."""
+    rows = participant_rows(communication_id, people)
+    if rows:
+        connection.execute(communication_participants.insert(), rows)
+
+
+def participant_rows(communication_id: int, people: list[Participant]) -> list[dict]:
+    """The participant rows of an entry: each person numbered within their role."""
     positions: dict[ParticipantRole, int] = {}
     rows = []
     for person in people:
@@ -322,8 +329,7 @@ def insert_participants(
                 "address": person.address,
             }
         )
-    if rows:
-        connection.execute(communication_participants.insert(), rows)
+    return rows
 
 
 def attach_candidates(

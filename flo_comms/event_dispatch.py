@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from itertools import groupby
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms.bulk_rows import rows_insert
 from flo_comms.db import write_with_retry
-from flo_comms.event_emails import Recipient, send_event_email
+from flo_comms.event_emails import Recipient, compose_event_emails, read_creators
 from flo_comms.event_rules import (
     EventAction,
     EventType,
@@ -44,7 +46,7 @@ from flo_comms.event_rules import (
     email_kind_for,
     review_states_emailed,
 )
-from flo_comms.events import EventState, read_event
+from flo_comms.events import EventState, read_events
 from flo_comms.locks import if_free
 from flo_comms.schema import (
     candidates,
@@ -53,13 +55,19 @@ from flo_comms.schema import (
     event_time_slots,
     outreach_events,
 )
+from flo_comms.system_emails import draw_communication_ids, log_system_emails
 from flo_comms.timezones import now_utc
 
 logger = logging.getLogger(__name__)
 
 # A follow-up later than this after its time is not sent: it would read oddly.
 FOLLOW_UP_TOO_LATE_AFTER = timedelta(days=7)
-DISPATCH_BATCH_SIZE = 500
+# Registrations decided, and emails logged, per transaction. Each batch costs a
+# due query and a commit (about 0.15 s on DuckDB with a large file) whatever
+# its size, and its statements hardly grow with it: 500 a batch made 10,000
+# reminders take 11 s on a 400,000-entry file, 5,000 a batch under 3 s.
+DISPATCH_BATCH_SIZE = 5_000
+NO_ADDRESS = "no email address"
 
 
 class DispatchKind(StrEnum):
@@ -127,6 +135,9 @@ class Timing:
     @property
     def lacks_slot(self) -> bool:
         return self.event_type.has_slots and self.slot_starts_at is None
+
+
+_TIMING_FIELDS = len(fields(Timing))
 
 
 @dataclass(frozen=True)
@@ -273,9 +284,13 @@ def _due_query(kind: DispatchKind, now: datetime) -> sa.Select:
             event_registrations.c.joined_at,
             event_registrations.c.reviewed_at,
             event_registrations.c.slot_assigned_at,
+            # Whom to write to: read here rather than once per reminder.
+            candidates.c.name.label("candidate_name"),
+            candidates.c.email.label("candidate_email"),
         )
         .select_from(event_registrations)
         .join(outreach_events, outreach_events.c.id == event_registrations.c.event_id)
+        .join(candidates, candidates.c.id == event_registrations.c.candidate_id)
         .outerjoin(
             event_time_slots,
             sa.and_(
@@ -300,7 +315,8 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _timing(row: sa.Row) -> Timing:
-    values = [_utc(v) if isinstance(v, datetime) else v for v in row]
+    # The due query's columns up to the candidate's name are the timing's.
+    values = [_utc(v) if isinstance(v, datetime) else v for v in row[:_TIMING_FIELDS]]
     values[2] = EventType(values[2])
     return Timing(*values)
 
@@ -355,6 +371,19 @@ def _dispatch_all(
     return report
 
 
+@dataclass(frozen=True)
+class _Due:
+    """A registration whose reminder or follow-up was decided in this batch."""
+
+    timing: Timing
+    decision: Decision
+    recipient: Recipient
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.timing.event_id, self.timing.candidate_id)
+
+
 def _dispatch_batch(
     connection: Connection,
     kind: DispatchKind,
@@ -366,7 +395,9 @@ def _dispatch_batch(
     """Decide one batch of due registrations after the key ``after``.
 
     Returns what was sent and skipped, and the batch's last key (None when
-    there was nothing left).
+    there was nothing left). The statements are the same few whatever the
+    batch's size: the decisions are claimed in one insert that already holds
+    the ids of the emails, and the emails this run won are logged together.
     """
     event_id, candidate_id = after
     rows = connection.execute(
@@ -384,108 +415,121 @@ def _dispatch_batch(
     ).all()
     if not rows:
         return Counter(), Counter(), None
-    decided = []
-    for row in rows:
-        timing = _timing(row)
-        decision = _DECIDE[kind](timing, now)
-        if decision.outcome is not None:
-            decided.append((timing, decision))
-    claimed = _claim(connection, kind, decided, now)
-    sent = Counter()
-    skipped = Counter()
-    for timing, decision in decided:
-        if (timing.event_id, timing.candidate_id) not in claimed:
-            continue  # another dispatcher decided it first
-        if decision.outcome is Outcome.SKIPPED:
-            skipped[decision.reason] += 1
-            continue
-        record = event_dispatches.c.id == claimed[timing.event_id, timing.candidate_id]
-        communication_id = _send(connection, kind, timing, from_address, now)
-        if communication_id is None:
-            # The candidate's address was removed since they joined.
-            skipped["no email address"] += 1
-            connection.execute(
-                event_dispatches.update()
-                .where(record)
-                .values(outcome=Outcome.SKIPPED.value, reason="no email address")
-            )
-            continue
-        connection.execute(
-            event_dispatches.update()
-            .where(record)
-            .values(communication_id=communication_id)
+    decided = [due for row in rows if (due := _decide(kind, row, now)) is not None]
+    sending = [due for due in decided if due.decision.outcome is Outcome.SENT]
+    ids = dict(
+        zip(
+            [due.key for due in sending],
+            draw_communication_ids(connection, len(sending)),
+            strict=True,
         )
-        sent[kind.value] += 1
+    )
+    claimed = _claim(connection, kind, decided, ids, now)
+    won = [due for due in sending if due.key in claimed]
+    _send(connection, kind, won, [ids[due.key] for due in won], from_address, now)
+    skipped = Counter(
+        due.decision.reason
+        for due in decided
+        if due.key in claimed and due.decision.outcome is Outcome.SKIPPED
+    )
+    sent = Counter({kind.value: len(won)}) if won else Counter()
     last = rows[-1]
     return sent, skipped, (last[0], last[1])
+
+
+def _decide(kind: DispatchKind, row: sa.Row, now: datetime) -> _Due | None:
+    timing = _timing(row)
+    decision = _DECIDE[kind](timing, now)
+    if decision.outcome is None:
+        return None
+    if decision.outcome is Outcome.SENT and not row.candidate_email:
+        # The candidate's address was removed since they joined.
+        decision = Decision(Outcome.SKIPPED, decision.due_at, NO_ADDRESS)
+    recipient = Recipient(
+        timing.candidate_id,
+        row.candidate_name,
+        row.candidate_email,
+        timing.slot_starts_at,
+        timing.slot_ends_at,
+    )
+    return _Due(timing, decision, recipient)
 
 
 def _claim(
     connection: Connection,
     kind: DispatchKind,
-    decided: list[tuple[Timing, Decision]],
+    decided: list[_Due],
+    communication_ids: dict[tuple[int, int], int],
     now: datetime,
-) -> dict[tuple[int, int], int]:
-    """Insert the decisions; return the keys this run won, with their row ids."""
+) -> set[tuple[int, int]]:
+    """Insert the decisions, each send with its email's id; return the keys won.
+
+    A key another dispatcher decided first is not inserted, and its email,
+    whose id was drawn for nothing, is not logged.
+    """
     if not decided:
-        return {}
+        return set()
+    claim = rows_insert(
+        connection,
+        upsert(event_dispatches),
+        [
+            {
+                "event_id": due.timing.event_id,
+                "candidate_id": due.timing.candidate_id,
+                "kind": kind.value,
+                "outcome": due.decision.outcome.value,
+                "reason": due.decision.reason,
+                "due_at": due.decision.due_at,
+                "decided_at": now,
+                "communication_id": communication_ids.get(due.key),
+            }
+            for due in decided
+        ],
+    )
     rows = connection.execute(
-        upsert(event_dispatches)
-        .values(
-            [
-                {
-                    "event_id": timing.event_id,
-                    "candidate_id": timing.candidate_id,
-                    "kind": kind.value,
-                    "outcome": decision.outcome.value,
-                    "reason": decision.reason,
-                    "due_at": decision.due_at,
-                    "decided_at": now,
-                }
-                for timing, decision in decided
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "candidate_id", "kind"])
-        .returning(
-            event_dispatches.c.event_id,
-            event_dispatches.c.candidate_id,
-            event_dispatches.c.id,
-        )
+        claim.on_conflict_do_nothing(
+            index_elements=["event_id", "candidate_id", "kind"]
+        ).returning(event_dispatches.c.event_id, event_dispatches.c.candidate_id)
     ).all()
-    return {(row[0], row[1]): row[2] for row in rows}
+    return {(row[0], row[1]) for row in rows}
 
 
 def _send(
     connection: Connection,
     kind: DispatchKind,
-    timing: Timing,
+    won: list[_Due],
+    communication_ids: list[int],
     from_address: str,
     now: datetime,
-) -> int | None:
-    event = read_event(connection, timing.event_id).facts()
-    row = connection.execute(
-        sa.select(candidates.c.name, candidates.c.email).where(
-            candidates.c.id == timing.candidate_id
+) -> None:
+    """Log the emails of the decisions won, with the ids their claims hold."""
+    if not won:
+        return
+    events = {
+        event_id: event.facts()
+        for event_id, event in read_events(
+            connection, [due.timing.event_id for due in won]
+        ).items()
+    }
+    creators = read_creators(connection, list(events.values()))
+    emails = []
+    # Rows come ordered by event, so each group is one event's recipients.
+    for event_id, group in groupby(won, key=lambda due: due.timing.event_id):
+        emails += compose_event_emails(
+            email_kind_for(kind.action),
+            events[event_id],
+            [due.recipient for due in group],
+            member=None,
+            creator=creators.get(event_id),
+            from_address=from_address,
         )
-    ).one()
-    ids = send_event_email(
+    log_system_emails(
         connection,
-        email_kind_for(kind.action),
-        event,
-        [
-            Recipient(
-                timing.candidate_id,
-                row.name,
-                row.email,
-                timing.slot_starts_at,
-                timing.slot_ends_at,
-            )
-        ],
-        member=None,
+        emails,
         from_address=from_address,
-        at=now,
+        sent_at=now,
+        ids=communication_ids,
     )
-    return ids[0] if ids else None
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ gap in a sent email.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import sqlalchemy as sa
+from jinja2 import Environment, nodes
 from sqlalchemy.engine import Connection
 
 from flo_comms.communications import Participant, ParticipantRole
@@ -39,12 +41,20 @@ from flo_comms.schema import (
     event_time_slots,
     members,
 )
-from flo_comms.system_emails import EmailKind, SystemEmail, log_system_email
+from flo_comms.system_emails import EmailKind, SystemEmail, log_system_emails
 from flo_comms.timezones import to_local
 
 # The name the system signs with when no member's action sent an email
 # (a registration through the public link, a reminder).
 SYSTEM_SENDER_NAME = "Flo Communications"
+
+# Reads the texts' syntax only (which variables they name); rendering happens
+# in flo_comms.email_templates' sandbox.
+_PARSER = Environment()
+
+# Emails rendered and logged together: a few statements per batch, whatever
+# the audience's size, and a batch's texts held in memory at once.
+EMAILS_PER_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -185,18 +195,13 @@ def render_event_email(
 ) -> tuple[str, str]:
     """The subject and body of one event email to one candidate."""
     text = TEMPLATES[kind]
-    first_name = recipient.name.split()[0] if recipient.name.split() else ""
     slot = None
     if event.event_type.has_slots and recipient.slot_starts_at is not None:
         slot = format_event_time(
             recipient.slot_starts_at, recipient.slot_ends_at, event.time_zone
         )
     context = {
-        "candidate": {
-            "name": recipient.name,
-            "first_name": first_name,
-            "email": recipient.email or "",
-        },
+        "candidate": _candidate_fields(recipient),
         "event": {
             "title": event.title,
             "type": event.event_type.value.capitalize(),
@@ -220,15 +225,72 @@ def render_event_email(
     return render_email(text.subject, text.body, context)
 
 
-def _creator(connection: Connection, event: EventFacts) -> tuple[str, str] | None:
-    if event.created_by is None:
+def _candidate_fields(recipient: Recipient) -> dict[str, str]:
+    words = recipient.name.split()
+    return {
+        "name": recipient.name,
+        "first_name": words[0] if words else "",
+        "email": recipient.email or "",
+    }
+
+
+@functools.cache
+def candidate_fields_read(kind: EmailKind) -> tuple[str, ...] | None:
+    """The candidate fields the texts of ``kind`` read; None if they read it whole.
+
+    The update email reads ``candidate.first_name`` only: ('first_name',).
+    """
+    read: set[str] = set()
+    for source in (TEMPLATES[kind].subject, TEMPLATES[kind].body):
+        tree = _PARSER.parse(source)
+        named = [n for n in tree.find_all(nodes.Name) if n.name == "candidate"]
+        fields = [
+            node.attr
+            for node in tree.find_all(nodes.Getattr)
+            if isinstance(node.node, nodes.Name) and node.node.name == "candidate"
+        ]
+        if len(fields) != len(named):
+            return None
+        read.update(fields)
+    return tuple(sorted(read))
+
+
+def _text_key(kind: EmailKind, recipient: Recipient) -> tuple | None:
+    """What one recipient's text depends on: two recipients alike get the same text.
+
+    An audience shares many first names, and rendering is most of what a
+    large send costs in Python; None when the texts read the whole candidate.
+    """
+    read = candidate_fields_read(kind)
+    if read is None:
         return None
-    row = connection.execute(
-        sa.select(members.c.name, members.c.email).where(
-            members.c.id == event.created_by
+    fields = _candidate_fields(recipient)
+    return (
+        tuple(fields[name] for name in read),
+        recipient.slot_starts_at,
+        recipient.slot_ends_at,
+    )
+
+
+def read_creator(connection: Connection, event: EventFacts) -> tuple[str, str] | None:
+    """The name and address of the member who created the event, if known."""
+    return read_creators(connection, [event]).get(event.id)
+
+
+def read_creators(
+    connection: Connection, events: Sequence[EventFacts]
+) -> dict[int, tuple[str, str]]:
+    """Each event's creator (name, address) by event id, in one query."""
+    member_ids = sorted({e.created_by for e in events if e.created_by is not None})
+    if not member_ids:
+        return {}
+    rows = connection.execute(
+        sa.select(members.c.id, members.c.name, members.c.email).where(
+            members.c.id.in_(member_ids)
         )
-    ).first()
-    return (row.name, row.email) if row else None
+    ).all()
+    people = {row.id: (row.name, row.email) for row in rows}
+    return {e.id: people[e.created_by] for e in events if e.created_by in people}
 
 
 def send_event_email(
@@ -250,7 +312,39 @@ def send_event_email(
     Recipients without an address are passed over: the functions that add
     candidates refuse those, so none should reach here.
     """
-    creator = _creator(connection, event)
+    emails = compose_event_emails(
+        kind,
+        event,
+        recipients,
+        member=member,
+        creator=read_creator(connection, event),
+        from_address=from_address,
+        changes=changes,
+        cancelled_slot=cancelled_slot,
+    )
+    ids = []
+    for start in range(0, len(emails), EMAILS_PER_BATCH):
+        ids += log_system_emails(
+            connection,
+            emails[start : start + EMAILS_PER_BATCH],
+            from_address=from_address,
+            sent_at=at,
+        )
+    return ids
+
+
+def compose_event_emails(
+    kind: EmailKind,
+    event: EventFacts,
+    recipients: Sequence[Recipient],
+    *,
+    member: Member | None,
+    creator: tuple[str, str] | None,
+    from_address: str,
+    changes: Sequence[str] = (),
+    cancelled_slot: tuple[datetime, datetime] | None = None,
+) -> list[SystemEmail]:
+    """The email of ``kind`` to each recipient with an address, rendered."""
     if member is not None:
         sender = Participant(
             ParticipantRole.SENDER, member.name, member.email, member_id=member.id
@@ -264,40 +358,46 @@ def send_event_email(
         )
         sender_name = creator[0] if creator else SYSTEM_SENDER_NAME
         reply_to = creator[1] if creator else None
-    ids = []
+    emails = []
+    texts: dict[tuple, tuple[str, str]] = {}
     for recipient in recipients:
         if not recipient.email:
             continue
-        subject, body = render_event_email(
-            kind,
-            event,
-            recipient,
-            sender_name=sender_name,
-            changes=changes,
-            cancelled_slot=cancelled_slot,
-        )
-        email = SystemEmail(
-            kind=kind,
-            subject=subject,
-            body=body,
-            sent_by_member_id=member.id if member else None,
-            sender=sender,
-            to=(
-                Participant(
-                    ParticipantRole.TO,
-                    recipient.name,
-                    recipient.email,
-                    candidate_id=recipient.candidate_id,
+        key = _text_key(kind, recipient)
+        if key is not None and key in texts:
+            subject, body = texts[key]
+        else:
+            subject, body = render_event_email(
+                kind,
+                event,
+                recipient,
+                sender_name=sender_name,
+                changes=changes,
+                cancelled_slot=cancelled_slot,
+            )
+            if key is not None:
+                texts[key] = (subject, body)
+        emails.append(
+            SystemEmail(
+                kind=kind,
+                subject=subject,
+                body=body,
+                sent_by_member_id=member.id if member else None,
+                sender=sender,
+                to=(
+                    Participant(
+                        ParticipantRole.TO,
+                        recipient.name,
+                        recipient.email,
+                        candidate_id=recipient.candidate_id,
+                    ),
                 ),
-            ),
-            reply_to=reply_to,
-            candidate_ids=[recipient.candidate_id],
-            event_id=event.id,
+                reply_to=reply_to,
+                candidate_ids=[recipient.candidate_id],
+                event_id=event.id,
+            )
         )
-        ids.append(
-            log_system_email(connection, email, from_address=from_address, sent_at=at)
-        )
-    return ids
+    return emails
 
 
 def registered_candidates() -> sa.FromClause:

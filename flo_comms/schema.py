@@ -200,8 +200,9 @@ event_dispatches = sa.Table(
     sa.Column("reason", sa.String(300)),
     sa.Column("due_at", Timestamp, nullable=False),
     sa.Column("decided_at", Timestamp, nullable=False),
-    # The logged email, when one was sent (no foreign key: it is written in the
-    # same transaction as the claim, after it, as a plain update).
+    # The logged email, when one was sent. No foreign key: the claim holds the
+    # email's id, drawn beforehand, and the email is logged after the claim,
+    # in the same transaction, only when the claim was won.
     sa.Column("communication_id", sa.Integer),
     sa.UniqueConstraint("event_id", "candidate_id", "kind"),
 )

@@ -231,11 +231,11 @@ def _claim_after_both_decided(monkeypatch, parties: int) -> None:
     waited = threading.local()
     real_claim = event_dispatch._claim
 
-    def claim(connection, kind, decided, now):
+    def claim(connection, kind, decided, *rest):
         if decided and not getattr(waited, "once", False):
             waited.once = True
             all_decided.wait()
-        return real_claim(connection, kind, decided, now)
+        return real_claim(connection, kind, decided, *rest)
 
     monkeypatch.setattr(event_dispatch, "_claim", claim)
 

@@ -291,7 +291,7 @@ def test_a_failed_confirmation_leaves_no_candidate_and_no_registration(
     def broken(*args, **kwargs):
         raise RuntimeError("the queue is broken")
 
-    monkeypatch.setattr(event_emails_module, "log_system_email", broken)
+    monkeypatch.setattr(event_emails_module, "log_system_emails", broken)
     with pytest.raises(RuntimeError):
         _register(engine, event_id, "Nora Newcomer", "nora@example.org")
 
@@ -408,16 +408,16 @@ def test_a_failure_halfway_through_adding_leaves_the_database_unchanged(
 ):
     event_id = make_event("webinar", False)
     counts = _everything_counted(engine)
-    real = event_emails_module.log_system_email
+    real = event_emails_module.log_system_emails
     calls = []
 
-    def fails_on_the_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("the queue is broken")
-        return real(*args, **kwargs)
+    def fails_after_the_first(connection, emails, **kwargs):
+        # The three emails go out together: log the first, then fail.
+        calls.append(len(emails))
+        real(connection, emails[:1], **kwargs)
+        raise RuntimeError("the queue is broken")
 
-    monkeypatch.setattr(event_emails_module, "log_system_email", fails_on_the_second)
+    monkeypatch.setattr(event_emails_module, "log_system_emails", fails_after_the_first)
     with pytest.raises(RuntimeError):
         add_candidates(
             engine,
@@ -433,7 +433,7 @@ def test_a_failure_halfway_through_adding_leaves_the_database_unchanged(
             at=BEFORE,
         )
 
-    assert len(calls) == 2
+    assert calls == [3]
     assert _everything_counted(engine) == counts
 
 
