@@ -38,6 +38,7 @@ from faker import Faker
 from faker.providers.person.en_US import Provider as NameProvider
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms import volume_counts
 from flo_comms.candidates import CandidateSource
 from flo_comms.demo import (
     DEMO_PASSWORD,
@@ -729,6 +730,8 @@ class _World:
                 connection, event_dispatches, _dispatch_rows(events.dispatches, ids)
             )
             continue_sequences(connection)
+            # The analytics counts of everything just written, in one pass.
+            volume_counts.rebuild(connection)
         return rows
 
     def _write_communications(self, connection, chunker, total, rows, progress) -> None:
