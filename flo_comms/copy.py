@@ -11,11 +11,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from flo_comms.errors import FloCommsError
 from flo_comms.migrate import upgrade
-from flo_comms.schema import metadata
+from flo_comms.schema import metadata, timeline_layout
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 5_000
+# Bookkeeping, not data: migration 0005 writes its one row even into an empty
+# database. The copy replaces it with the source's.
+BOOKKEEPING = (timeline_layout,)
 
 
 class CopyRefused(FloCommsError):
@@ -66,7 +69,10 @@ def ensure_empty_target(target: Engine) -> None:
     """Bring the target's schema up to date, and refuse it if it holds any row."""
     upgrade(target)
     with target.connect() as connection:
-        filled = {name: n for name, n in _counts(connection).items() if n}
+        counts = _counts(connection)
+    for table in BOOKKEEPING:
+        counts.pop(table.name)
+    filled = {name: n for name, n in counts.items() if n}
     if filled:
         raise CopyRefused(
             "The target already holds data ("
@@ -93,6 +99,8 @@ def copy_database(
 
     with source.connect() as reading, target.begin() as writing:
         source_counts = _counts(reading)
+        for table in BOOKKEEPING:
+            writing.execute(table.delete())
         for table in metadata.sorted_tables:
             _copy_table(reading, writing, table, progress)
         _advance_sequences(writing)
