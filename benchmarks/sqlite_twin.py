@@ -92,13 +92,14 @@ def _copy_tables(
     source = duckdb_engine.raw_connection()
     try:
         for table in tables:
-            key = table.primary_key.columns or table.c
-            order = ", ".join(f'"{c.name}"' for c in key)
+            keys = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+            # Tables without a key (the reading copies) keep DuckDB's order.
+            order = f" ORDER BY {keys}" if keys else ""
             names = ", ".join(f'"{c.name}"' for c in table.c)
             marks = ", ".join("?" for _ in table.c)
             insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
             reader = source.driver_connection.sql(
-                f'SELECT {_select_list(table)} FROM "{table.name}" ORDER BY {order}'
+                f'SELECT {_select_list(table)} FROM "{table.name}"{order}'
             ).to_arrow_reader(BATCH_ROWS)
             for batch in reader:
                 columns = [column.to_pylist() for column in batch.columns]

@@ -18,7 +18,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from flo_comms import timeline_store
+from flo_comms import timeline_store, volume_counts
 from flo_comms.db import write_with_retry
 from flo_comms.errors import (
     FloCommsError,
@@ -454,6 +454,7 @@ def _insert_manual(
         draft.recipient_candidate_ids,
         AttachmentReason.RECIPIENT,
     )
+    volume_counts.count_in(connection, [communication_id])
     return communication_id
 
 
@@ -561,6 +562,7 @@ def edit_communication(
         if unknown:
             raise ValidationError(unknown)
         _record_history(connection, row, editor, "edit")
+        volume_counts.count_out(connection, [communication_id])
         connection.execute(
             communications.update()
             .where(communications.c.id == communication_id)
@@ -593,6 +595,7 @@ def edit_communication(
             AttachmentReason.RECIPIENT,
         )
         timeline_store.reindex(connection, [communication_id])
+        volume_counts.count_in(connection, [communication_id])
 
     write_with_retry(engine, write)
     logger.info("communication %s edited by member %s", communication_id, editor.id)
@@ -604,12 +607,14 @@ def delete_communication(engine: Engine, member: Member, communication_id: int) 
     def write(connection: Connection) -> None:
         row = _load_for_change(connection, member, communication_id, "delete")
         _record_history(connection, row, member, "delete")
+        volume_counts.count_out(connection, [communication_id])
         connection.execute(
             communications.update()
             .where(communications.c.id == communication_id)
             .values(deleted_at=now_utc())
         )
         timeline_store.reindex(connection, [communication_id])
+        volume_counts.count_in(connection, [communication_id])
 
     write_with_retry(engine, write)
     logger.info("communication %s deleted by member %s", communication_id, member.id)

@@ -28,6 +28,7 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from flo_comms import volume_counts
 from flo_comms.db import is_write_conflict, write_with_retry
 from flo_comms.delivery_records import (
     Delivery,
@@ -233,7 +234,9 @@ def _deliver_one(
     attempt = _claim(engine, delivery_id, candidate.from_address, claimed_at)
     if attempt is None:
         return _Outcome.NOT_CLAIMED, False
-    record = _Recorder(engine, delivery_id, claimed_at, attempt, clock)
+    record = _Recorder(
+        engine, delivery_id, candidate.communication_id, claimed_at, attempt, clock
+    )
     try:
         with engine.connect() as connection:
             email = compose(connection, candidate.communication_id)
@@ -275,7 +278,8 @@ def _claim(
     Only one of several dispatchers racing for a delivery gets a row back: the
     others conflict (and find it 'sending' when they try again) or wait and find
     it 'sending'. The Message-ID is made on the first claim and kept, so that a
-    retry sends the same message.
+    retry sends the same message. Analytics counts 'sending' as 'queued', so
+    the claim changes no count (flo_comms.volume_counts).
     """
     fresh_message_id = new_message_id(from_address)
 
@@ -316,6 +320,7 @@ class _Recorder:
 
     engine: Engine
     delivery_id: int
+    communication_id: int
     claimed_at: datetime
     attempt: int
     clock: Callable[[], datetime]
@@ -367,7 +372,8 @@ class _Recorder:
 
     def _write(self, **values: object) -> None:
         def write(connection: Connection) -> int | None:
-            return connection.execute(
+            volume_counts.count_out(connection, [self.communication_id])
+            written = connection.execute(
                 email_deliveries.update()
                 .where(
                     email_deliveries.c.id == self.delivery_id,
@@ -376,6 +382,8 @@ class _Recorder:
                 .values(attempts=self.attempt, **values)
                 .returning(email_deliveries.c.id)
             ).scalar_one_or_none()
+            volume_counts.count_in(connection, [self.communication_id])
+            return written
 
         if write_with_retry(self.engine, write) is None:
             # Someone took the delivery over meanwhile (failed as stuck, then
@@ -390,23 +398,31 @@ class _Recorder:
 def _fail_stuck(engine: Engine, now: datetime) -> int:
     """Fail the deliveries whose sender stopped mid-send; never send them again."""
 
+    stuck_condition = sa.and_(
+        email_deliveries.c.state == DeliveryState.SENDING.value,
+        email_deliveries.c.claimed_at < now - STUCK_AFTER,
+    )
+
     def fail(connection: Connection) -> list[int]:
-        return list(
-            connection.execute(
-                email_deliveries.update()
-                .where(
-                    email_deliveries.c.state == DeliveryState.SENDING.value,
-                    email_deliveries.c.claimed_at < now - STUCK_AFTER,
-                )
-                .values(
-                    state=DeliveryState.FAILED.value,
-                    attempts=email_deliveries.c.attempts + 1,
-                    last_error=STUCK_REASON,
-                    next_attempt_at=None,
-                )
-                .returning(email_deliveries.c.id)
-            ).scalars()
-        )
+        emails = connection.execute(
+            sa.select(email_deliveries.c.communication_id).where(stuck_condition)
+        ).scalars()
+        communication_ids = list(emails)
+        volume_counts.count_out(connection, communication_ids)
+        failed = connection.execute(
+            email_deliveries.update()
+            .where(stuck_condition)
+            .values(
+                state=DeliveryState.FAILED.value,
+                attempts=email_deliveries.c.attempts + 1,
+                last_error=STUCK_REASON,
+                next_attempt_at=None,
+            )
+            .returning(email_deliveries.c.id)
+        ).scalars()
+        stuck = list(failed)
+        volume_counts.count_in(connection, communication_ids)
+        return stuck
 
     try:
         stuck = write_with_retry(engine, fail)
@@ -428,6 +444,14 @@ def retry_delivery(engine: Engine, member: Member, delivery_id: int) -> None:
         raise PermissionDenied("Only an admin may retry an email's delivery.")
 
     def retry(connection: Connection) -> None:
+        communication_id = connection.execute(
+            sa.select(email_deliveries.c.communication_id).where(
+                email_deliveries.c.id == delivery_id
+            )
+        ).scalar_one_or_none()
+        volume_counts.count_out(
+            connection, [communication_id] if communication_id else []
+        )
         retried = connection.execute(
             email_deliveries.update()
             .where(
@@ -440,6 +464,7 @@ def retry_delivery(engine: Engine, member: Member, delivery_id: int) -> None:
             .returning(email_deliveries.c.id)
         ).scalar_one_or_none()
         if retried is not None:
+            volume_counts.count_in(connection, [communication_id])
             return
         state = connection.execute(
             sa.select(email_deliveries.c.state).where(

@@ -38,7 +38,7 @@ from faker import Faker
 from faker.providers.person.en_US import Provider as NameProvider
 from sqlalchemy.engine import Connection, Engine
 
-from flo_comms import timeline_store
+from flo_comms import timeline_store, volume_counts
 from flo_comms.candidates import CandidateSource
 from flo_comms.demo import (
     DEMO_PASSWORD,
@@ -730,13 +730,17 @@ class _World:
                 connection, event_dispatches, _dispatch_rows(events.dispatches, ids)
             )
             continue_sequences(connection)
-            # The tabs' reading copy, written sorted as the app keeps it.
+            # The tabs' reading copy, written sorted as the app keeps it, and
+            # the analytics counts of everything just written, in one pass.
             if stage:
                 stage("Sorting the timelines")
             timeline_store.rebuild(connection)
             rows[timeline_entries.name] = connection.execute(
                 sa.select(sa.func.count()).select_from(timeline_entries)
             ).scalar_one()
+            if stage:
+                stage("Counting for analytics")
+            volume_counts.rebuild(connection)
         return rows
 
     def _write_communications(self, connection, chunker, total, rows, progress) -> None:

@@ -392,3 +392,28 @@ timeline_layout = sa.Table(
     metadata,
     sa.Column("sorted_rows", sa.BigInteger, nullable=False),
 )
+
+# Entries counted per 15-minute UTC bucket and everything analytics groups or
+# filters on, for the analytics questions (flo_comms.volume_counts keeps it,
+# and says why it is shaped so). Append-only: each write of entries adds rows
+# of signed counts (-1 for an entry as it was, +1 as it is), never updates one,
+# so that two writers of the same bucket never touch the same row. The sum of
+# ``entries`` per key is the count. No key and no index, as timeline_entries.
+communication_volume = sa.Table(
+    "communication_volume",
+    metadata,
+    # The UTC start of the 15 minutes holding occurred_at.
+    sa.Column("bucket", Timestamp, nullable=False),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("comm_type", sa.String(30), nullable=False),
+    sa.Column("email_kind", sa.String(40)),
+    sa.Column("event_id", sa.Integer),
+    sa.Column("job_id", sa.Integer),
+    sa.Column("job_status", sa.String(40)),
+    # Addressed "to" an agency contact (a job email about an agency candidate).
+    sa.Column("to_agency", sa.Boolean, nullable=False),
+    # The delivery's state, "sending" counted as "queued"; NULL for an entry
+    # without a delivery (logged by hand).
+    sa.Column("delivery_state", sa.String(10)),
+    sa.Column("entries", sa.Integer, nullable=False),
+)

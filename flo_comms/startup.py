@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.engine import Engine
 
-from flo_comms import timeline_store
+from flo_comms import timeline_store, volume_counts
 from flo_comms.config import DatabaseSettings, database_settings
 from flo_comms.db import open_engine
 from flo_comms.members import count_members
@@ -21,12 +21,16 @@ def open_database(settings: DatabaseSettings | None = None) -> Engine:
     The embedded default is filled with demo data the first time it is opened
     empty, so that a fresh checkout shows a living app. A database named by
     FLO_COMMS_DATABASE_URL is never filled unless someone asks (flo-comms demo).
+    The analytics counts are folded when enough deltas have piled up.
     """
     settings = settings or database_settings()
     engine = open_engine(settings.url)
     upgrade(engine)
-    # Before anyone reads: sorting rewrites the table (flo_comms.timeline_store).
+    # Before anyone reads: sorting the timelines' copy rewrites it, and the
+    # deltas of the analytics counts that pile up with every write are folded
+    # (flo_comms.timeline_store, flo_comms.volume_counts).
     timeline_store.tidy(engine)
+    volume_counts.tidy(engine)
     if settings.is_embedded_default and count_members(engine) == 0:
         from flo_comms.demo import create_demo_data
 

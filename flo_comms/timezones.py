@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -71,3 +71,38 @@ def start_of_local_day(day: date, zone: str) -> datetime:
     """
     local = datetime.combine(day, time(), tzinfo=ZoneInfo(zone))
     return local.astimezone(UTC).astimezone(ZoneInfo(zone)).astimezone(UTC)
+
+
+def utc_offsets(
+    zone: str, start: datetime, end: datetime
+) -> list[tuple[datetime, int]]:
+    """The zone's UTC offset in seconds from ``start`` to ``end``, as spans.
+
+    Each pair is the UTC moment an offset begins and the offset; the first
+    begins at ``start``. For New York over March 2026:
+    [(1 Mar 00:00, -18000), (8 Mar 07:00, -14400)]. Found by looking once a
+    day and narrowing each change down to the second, which finds every change
+    that lasts longer than a day (all of them, in the time zone database).
+    """
+    info = ZoneInfo(zone)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(info).utcoffset().total_seconds())
+
+    spans = [(start, offset(start))]
+    day = timedelta(days=1)
+    moment = start
+    while moment < end:
+        following = min(moment + day, end)
+        if offset(following) != spans[-1][1]:
+            before, after = moment, following
+            while after - before > timedelta(seconds=1):
+                middle = before + (after - before) / 2
+                if offset(middle) == spans[-1][1]:
+                    before = middle
+                else:
+                    after = middle
+            spans.append((after.replace(microsecond=0), offset(after)))
+        moment = following
+    return spans
