@@ -177,8 +177,8 @@ TEMPLATES: dict[EmailKind, EmailText] = {
         "Cancelled: your time slot at {{ event.title }}",
         "Hello {{ candidate.first_name }},\n\n"
         "Your time slot at {{ event.title }} on {{ cancelled_slot }} is "
-        "cancelled. We are sorry for the change. If you are given another "
-        "slot, we will write to you with its details.\n" + _SIGN,
+        "cancelled. We are sorry for the change. If you would like another "
+        "time, just reply to this email.\n" + _SIGN,
     ),
 }
 # fmt: on

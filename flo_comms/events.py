@@ -581,14 +581,21 @@ def list_events(
     event_types: frozenset[str] = frozenset(),
     text: str = "",
     include_cancelled: bool = True,
+    include_deleted: bool = False,
     page: int = 1,
     page_size: int = EVENT_PAGE_SIZE,
     now: datetime | None = None,
 ) -> EventPage:
-    """Events, soonest first when upcoming and latest first otherwise, paged."""
+    """Events, soonest first when upcoming and latest first otherwise, paged.
+
+    Deleted events are left out unless asked for (analytics, which still
+    counts the emails they sent).
+    """
     now = now or now_utc()
     when = EventWhen(when)
-    conditions = [outreach_events.c.state != EventState.DELETED.value]
+    conditions = []
+    if not include_deleted:
+        conditions.append(outreach_events.c.state != EventState.DELETED.value)
     if not include_cancelled:
         conditions.append(outreach_events.c.state == EventState.SCHEDULED.value)
     if when is EventWhen.UPCOMING:

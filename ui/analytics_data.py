@@ -16,7 +16,7 @@ import streamlit as st
 from flo_comms import analytics
 from flo_comms.analytics import AnalyticsFilter, Grain
 from flo_comms.config import database_settings
-from flo_comms.events import EventSummary, EventWhen, list_events
+from flo_comms.events import EventState, EventSummary, EventWhen, list_events
 from flo_comms.jobs import list_jobs
 from flo_comms.timezones import to_local
 from ui.analytics_filters import AnalyticsChoice
@@ -96,15 +96,19 @@ def load_figures(choice: AnalyticsChoice) -> AnalyticsFigures:
 
 def _event_label(event: EventSummary) -> str:
     # Titles repeat (a careers evening every spring): the day tells them apart.
+    # A cancelled or deleted event's emails still count, so it is offered, named so.
     day = to_local(event.starts_at, event.time_zone)
-    return f"{event.title} · {day.day} {day:%b %Y}"
+    state = "" if event.state == EventState.SCHEDULED else f" ({event.state})"
+    return f"{event.title} · {day.day} {day:%b %Y}{state}"
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _filter_options(database_url: str) -> tuple[dict[int, str], dict[int, str]]:
     # Limitation: the event filter offers the latest EVENTS_OFFERED events,
     # because the events list is paged; older ones are still counted.
-    events = list_events(engine(), when=EventWhen.ALL, page_size=EVENTS_OFFERED)
+    events = list_events(
+        engine(), when=EventWhen.ALL, include_deleted=True, page_size=EVENTS_OFFERED
+    )
     jobs = {job.id: job.title for job in list_jobs(engine())}
     return {event.id: _event_label(event) for event in events.rows}, jobs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import streamlit as st
 
@@ -35,8 +36,11 @@ def analytics_filters(
     picked = when.date_input(
         "Dates",
         value=last_twelve_months(today),
-        max_value=today,
-        format="DD/MM/YYYY",
+        # Wide bounds: a date typed outside them would stay in the box while
+        # the figures kept the previous range. A future day simply counts 0.
+        min_value=date(2000, 1, 1),
+        max_value=today.replace(year=today.year + 5),
+        format="YYYY-MM-DD",
         key="analytics_dates",
         help=f"Whole days in your time zone, {time_zone}; both ends included.",
     )

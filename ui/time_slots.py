@@ -181,11 +181,14 @@ def _assign(member: Member, event_id: int) -> None:
     state[keys["people"]] = []
     parts = []
     if change.assigned:
-        parts.append(f"Put {names(change.assigned)} into the slot; nobody is emailed.")
+        parts.append(
+            f"Put {names(change.assigned)} into the slot (no email now: "
+            "their reminder names the slot)."
+        )
     if change.moved:
         parts.append(
-            f"Moved from another slot, each sent a cancellation for it: "
-            f"{names(change.moved)} ({change.emailed} emailed)."
+            f"Moved {names(change.moved)} here from another slot and sent "
+            f"a cancellation of the old slot ({change.emailed} emailed)."
         )
     if change.already_there:
         parts.append(f"In this slot already: {names(change.already_there)}.")

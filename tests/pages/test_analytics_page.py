@@ -17,7 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
-from analytics_world import EVENING_TITLE, AnalyticsWorld, build_analytics_world
+from analytics_world import (
+    EVENING_TITLE,
+    WEBINAR_TITLE,
+    AnalyticsWorld,
+    build_analytics_world,
+)
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -265,6 +270,22 @@ def test_a_range_with_nothing_in_it_says_what_to_change(app, team, world):
     assert not at.get("vega_lite_chart") and not at.metric and not at.tabs
 
 
+def test_a_range_in_the_coming_weeks_is_taken_as_typed_and_counts_nothing(
+    app, team, world
+):
+    """The box accepts the days a member may type, so it never shows one range
+    while the figures are for another."""
+    at = open_analytics(app(team.ada))
+    picker = at.date_input(key="analytics_dates")
+    soon = date.today() + timedelta(days=30)
+    assert picker.min <= date(2001, 1, 1) and picker.max >= soon + timedelta(days=30)
+
+    picker.set_value((soon, soon + timedelta(days=30))).run()
+
+    assert not at.exception
+    assert infos(at) == ["Nothing matches these filters. Widen the date range."]
+
+
 def test_a_job_and_an_event_together_match_nothing_and_the_page_says_why(
     app, team, world
 ):
@@ -306,3 +327,21 @@ def test_events_are_named_with_their_day_in_the_filter_and_the_chart(app, team, 
     [_by_type, _by_kind, (_spec, per_event)] = charts_in(tab(at, "Outreach emails"))
     assert set(per_event["event"]) == set(offered)
     assert offered[0].startswith(f"{EVENING_TITLE} · ")
+
+
+def test_a_deleted_events_emails_can_still_be_picked_out_by_event(
+    app, team, database, world
+):
+    """Deleting an event keeps its sent emails in the counts, so the filter
+    still offers it, marked as deleted."""
+    from flo_comms.events import delete_event
+
+    with database.engine() as engine:
+        delete_event(engine, team.ada, world.webinar_id)
+    at = open_analytics(app(team.ada))
+
+    offered = at.multiselect(key="analytics_events").options
+    [label] = [o for o in offered if o.startswith(WEBINAR_TITLE)]
+    assert label.endswith("(deleted)")
+    at.multiselect(key="analytics_events").set_value([world.webinar_id]).run()
+    assert headline_shown(at)["Event emails"] == 4

@@ -415,7 +415,8 @@ def test_slots_are_added_filled_emptied_and_deleted_with_cancellations(
     at.button(key=f"slot_assign_{chat}").click().run()
 
     assert notice(at) == plain(
-        "Put Casey Candidate and Olive Other into the slot; nobody is emailed."
+        "Put Casey Candidate and Olive Other into the slot (no email now: "
+        "their reminder names the slot)."
     )
     assert email_kinds(database, people["casey"]) == ["confirmation"]
     [box] = [b for b in at.main if getattr(b, "key", None) == f"slot_{slot.id}"]
