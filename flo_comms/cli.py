@@ -144,13 +144,15 @@ def stats_command(arguments: argparse.Namespace) -> int:
 
 
 def tidy_command(arguments: argparse.Namespace) -> int:
-    from flo_comms.timeline_store import tidy
+    from flo_comms import timeline_store, volume_counts
 
     engine = _engine(arguments, must_exist=True)
-    if tidy(engine, force=True):
+    if timeline_store.tidy(engine, force=True):
         print("the timelines' reading copy is sorted again")
     else:
-        print("nothing to do on this database (PostgreSQL keeps an index instead)")
+        print("the timelines' reading copy needs no sorting here (PostgreSQL: index)")
+    volume_counts.tidy(engine, force=True)
+    print("the analytics counts are folded")
     return 0
 
 
@@ -324,8 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tidy = commands.add_parser(
         "tidy",
-        help="rewrite the tables kept for speed in their best order now (DuckDB; "
-        "the dashboard does it at start-up when they need it)",
+        help="sort the timelines' reading copy (DuckDB) and fold the analytics "
+        "counts now; the dashboard does both at start-up when they need it",
     )
     tidy.set_defaults(handler=tidy_command)
 

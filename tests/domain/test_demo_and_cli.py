@@ -211,6 +211,7 @@ def test_tidy_sorts_the_timelines_copy_of_a_duckdb_file(run_cli, cli_engine):
     from flo_comms.communications import CommunicationDraft, log_communication
     from flo_comms.members import list_members
     from flo_comms.timeline_store import unsorted_rows
+    from flo_comms.volume_counts import unfolded_rows
 
     run_cli(*create_member_arguments(), stdin=f"{PASSWORD}\n")
     (rita,) = list_members(cli_engine)
@@ -235,9 +236,14 @@ def test_tidy_sorts_the_timelines_copy_of_a_duckdb_file(run_cli, cli_engine):
 
     code, out, _ = run_cli("tidy")
 
-    assert (code, out.strip()) == (0, "the timelines' reading copy is sorted again")
+    assert code == 0
+    assert out.splitlines() == [
+        "the timelines' reading copy is sorted again",
+        "the analytics counts are folded",
+    ]
     with cli_engine.connect() as connection:
         assert unsorted_rows(connection) == 0
+        assert unfolded_rows(connection) == 0
 
 
 @pytest.mark.parametrize(
