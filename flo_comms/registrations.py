@@ -345,8 +345,22 @@ def _csv_problem(error: ValidationError, email: str) -> str:
     return " and ".join(problems)
 
 
+def _separator(text: str) -> str:
+    """The separator the header line uses: commas, or the semicolons (European
+    spreadsheets) or tabs some exports write.
+
+    The header line names known columns, so counting separators in it is
+    reliable; csv.Sniffer guesses from the whole sample and misreads files
+    whose names hold commas or few lines.
+    """
+    first_line = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=first_line.count) if first_line else ","
+
+
 def parse_people_csv(data: bytes | str) -> list[NewPerson]:
     """Read people to add from CSV text with a header naming 'name' and 'email'.
+
+    Columns are separated by commas, semicolons or tabs, as the header line is.
 
     Other columns are ignored. Every bad line is named in one ValidationError
     on "csv", so the member can correct the file in one go; nothing is added
@@ -362,7 +376,7 @@ def parse_people_csv(data: bytes | str) -> list[NewPerson]:
     else:
         text = data.removeprefix("\ufeff")  # text read without utf-8-sig
     try:
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text), delimiter=_separator(text))
         header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
     except csv.Error as error:
         raise ValidationError(

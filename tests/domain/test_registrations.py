@@ -498,6 +498,15 @@ def test_a_csv_file_names_people_by_its_header_in_any_case_and_order():
     ]
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_file_separated_by_semicolons_or_tabs_reads_too(separator):
+    """European spreadsheets save with semicolons; the header line says which."""
+    text = separator.join(["Name", "Email", "Notes"]) + "\n"
+    text += separator.join(["Zoe, Jr.", "zoe@example.org", "met at a fair"]) + "\n"
+
+    assert parse_people_csv(text) == [NewPerson("Zoe, Jr.", "zoe@example.org")]
+
+
 def test_a_csv_file_with_a_byte_order_mark_reads_its_header():
     people = parse_people_csv("name,email\nAda,ada@example.org\n".encode("utf-8-sig"))
 
