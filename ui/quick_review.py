@@ -45,9 +45,22 @@ def _chosen(event_id: int, candidate_ids: list[int]) -> list[int]:
     return [i for i in candidate_ids if st.session_state.get(_box(event_id, i))]
 
 
+def _confirm_key(event_id: int) -> str:
+    return f"qr_deny_asked_{event_id}"
+
+
+def _ask_to_deny(event_id: int) -> None:
+    st.session_state[_confirm_key(event_id)] = True
+
+
+def _keep_pending(event_id: int) -> None:
+    st.session_state.pop(_confirm_key(event_id), None)
+
+
 def _decide(
     member: Member, event_id: int, candidate_ids: list[int], approve: bool
 ) -> None:
+    st.session_state.pop(_confirm_key(event_id), None)
     chosen = _chosen(event_id, candidate_ids)
     try:
         result = review_candidates(
@@ -130,13 +143,37 @@ def quick_review_section(member: Member, event: Event, can_review: bool) -> None
             disabled=chosen == 0,
             width="stretch",
         )
+        # A denial is final and emails at once: it asks first.
         deny.button(
             f"Deny selected ({chosen})",
             key=f"qr_deny_{event.id}",
-            on_click=_decide,
-            args=(member, event.id, ids, False),
+            on_click=_ask_to_deny,
+            args=(event.id,),
             disabled=chosen == 0,
             width="stretch",
         )
+        if chosen and st.session_state.get(_confirm_key(event.id)):
+            people = "this candidate" if chosen == 1 else f"these {chosen} candidates"
+            st.warning(
+                f"Deny {people}? They get a denial email now, and a denial "
+                "cannot be undone.",
+                icon=":material/warning:",
+            )
+            confirm, keep = st.columns(2)
+            confirm.button(
+                f"Deny and email ({chosen})",
+                type="primary",
+                key=f"qr_deny_confirm_{event.id}",
+                on_click=_decide,
+                args=(member, event.id, ids, False),
+                width="stretch",
+            )
+            keep.button(
+                "Keep them pending",
+                key=f"qr_deny_keep_{event.id}",
+                on_click=_keep_pending,
+                args=(event.id,),
+                width="stretch",
+            )
     if page_count > 1:
         st.pagination(page_count, key=page_key)

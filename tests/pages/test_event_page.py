@@ -276,6 +276,16 @@ def test_quick_review_approves_and_denies_the_ticked_candidates(
     at.checkbox(key=f"qr_all_{webinar}").check().run()
     assert at.checkbox(key=f"qr_{webinar}_{people['olive']}").value
     at.button(key=f"qr_deny_{webinar}").click().run()
+    # A denial asks first; keeping them pending emails nobody.
+    assert values(at.warning) == [
+        "Deny this candidate? They get a denial email now, and a denial cannot "
+        "be undone."
+    ]
+    at.button(key=f"qr_deny_keep_{webinar}").click().run()
+    assert not at.warning
+    assert email_kinds(database, people["olive"]) == ["confirmation"]
+    at.button(key=f"qr_deny_{webinar}").click().run()
+    at.button(key=f"qr_deny_confirm_{webinar}").click().run()
 
     assert notice(at) == plain("Denied Olive Other: 1 emailed a denial.")
     assert "Nobody is waiting for review." in values(at.info)
