@@ -8,6 +8,7 @@ What SQLite lacks is emulated, see create_sqlite_engine.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import duckdb
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -116,8 +118,10 @@ def _set_duckdb_utc(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("SET TimeZone = 'UTC'")
     # DuckDB draws a progress bar on the terminal for long statements (sorting
-    # the timelines at start-up, say): noise in a server's log.
-    cursor.execute("SET enable_progress_bar = false")
+    # the timelines at start-up, say): noise in a server's log. Inside Jupyter
+    # DuckDB refuses to touch the setting without ipywidgets; it stays as is.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        cursor.execute("SET enable_progress_bar = false")
     cursor.close()
 
 
