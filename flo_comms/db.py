@@ -111,6 +111,9 @@ def _make_parent_folder(database: str | None) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+DUCKDB_CHECKPOINT_THRESHOLD = "256MB"
+
+
 def _set_duckdb_utc(dbapi_connection, _record) -> None:
     # The time zone is per connection (PostgreSQL gets it as a connect option);
     # times are stored in UTC and converted for display, so every connection
@@ -122,6 +125,12 @@ def _set_duckdb_utc(dbapi_connection, _record) -> None:
     # DuckDB refuses to touch the setting without ipywidgets; it stays as is.
     with contextlib.suppress(duckdb.InvalidInputException):
         cursor.execute("SET enable_progress_bar = false")
+    # DuckDB checkpoints inside the commit that takes its log past a threshold,
+    # 16 MB by default: a 10,000-email event update passes it and its commit
+    # then waits about a second and a half, mostly a cost paid per checkpoint
+    # rather than per row. A larger log checkpoints a dozen times less often
+    # (docs/performance.md); the price is a longer replay after a crash.
+    cursor.execute(f"SET checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'")
     cursor.close()
 
 
