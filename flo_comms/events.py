@@ -188,6 +188,7 @@ class EventSummary:
     ends_at: datetime
     time_zone: str
     state: EventState
+    # Approved or waiting for review; denied registrations are not counted.
     registered: int
     pending: int
 
@@ -609,7 +610,10 @@ def list_events(
     counts = (
         sa.select(
             event_registrations.c.event_id,
-            sa.func.count().label("registered"),
+            # Who may come: a denied registration is not counted.
+            sa.func.count()
+            .filter(event_registrations.c.review_state != ReviewState.DENIED.value)
+            .label("registered"),
             sa.func.count()
             .filter(event_registrations.c.review_state == ReviewState.PENDING.value)
             .label("pending"),

@@ -82,7 +82,10 @@ if result.total == 0:
     st.stop()
 
 first = (page_number - 1) * EVENT_PAGE_SIZE + 1
-st.caption(f"{first}–{first + len(result.rows) - 1} of {result.total} events")
+st.caption(
+    f"{first}–{first + len(result.rows) - 1} of {result.total} events · "
+    "Registered: approved or waiting for review, not those denied"
+)
 
 widths = [3, 2, 3.4, 1.2, 1.1, 1]
 header = st.columns(widths)

@@ -433,6 +433,20 @@ def test_managers_cannot_cancel_or_delete(engine, manager, make_event):
 # --- the list ---------------------------------------------------------------------
 
 
+def test_the_list_counts_who_may_come_not_those_denied(
+    engine, admin, make_event, candidate_id, other_candidate_id
+):
+    chat = make_event("virtual chat", True, day=date(2030, 6, 15))
+    _join(engine, admin, chat, [candidate_id, other_candidate_id])
+    review_candidates(
+        engine, admin, chat, [other_candidate_id], approve=False, from_address=FROM
+    )
+
+    [row] = list_events(engine, when="all").rows
+
+    assert (row.registered, row.pending) == (1, 1)
+
+
 def test_the_list_splits_upcoming_from_past_and_filters(
     engine, admin, make_event, candidate_id
 ):

@@ -74,7 +74,9 @@ def test_the_list_shows_upcoming_events_soonest_first(app, team, events):
         "Analytics webinar",
         "Cancelled meetup",
     ]
-    assert values(at.caption) == ["1–3 of 3 events"]
+    assert values(at.caption) == [
+        "1–3 of 3 events · Registered: approved or waiting for review, not those denied"
+    ]
     evening = row_texts(at, events["evening"])
     assert evening[0] == "In-person event, open"
     # The event's own time zone, then the viewer's (Ada is in New York).
@@ -229,7 +231,10 @@ def test_more_than_a_page_of_events_is_paged_and_kept_after_visiting_one(
             for n in range(EVENT_PAGE_SIZE + 2)
         ]
     at = open_events(app(team.ada))
-    assert values(at.caption) == [f"1–{EVENT_PAGE_SIZE} of {len(ids)} events"]
+    assert values(at.caption) == [
+        f"1–{EVENT_PAGE_SIZE} of {len(ids)} events · Registered: approved or "
+        "waiting for review, not those denied"
+    ]
 
     at.get("pagination")[0].select(2).run()
     assert titles(at) == [f"Meetup {n:02d}" for n in range(EVENT_PAGE_SIZE, len(ids))]
