@@ -97,8 +97,13 @@ def registrations_section(member: Member, event: Event, can_add: bool) -> None:
 
 def _rows(member: Member, event: Event, rows: list[RegistrationRow]) -> None:
     slots = event.event_type.has_slots
-    labels = ["Candidate", "Email", "Joined", "Review"]
-    widths = [2.2, 2.4, 1.8, 1.1]
+    # An open event has no review: everyone who registers is in.
+    reviewed = event.invite_only
+    labels = ["Candidate", "Email", "Joined"]
+    widths = [2.2, 2.4, 1.8]
+    if reviewed:
+        labels.append("Review")
+        widths.append(1.1)
     if slots:
         labels.append("Time slot")
         widths.append(2)
@@ -109,7 +114,7 @@ def _rows(member: Member, event: Event, rows: list[RegistrationRow]) -> None:
     zone = member.time_zone
     for row in rows:
         with st.container(key=f"registration_{row.candidate_id}"):
-            name, address, joined, review, *slot, sent = st.columns(widths)
+            name, address, joined, *middle, sent = st.columns(widths)
             name.page_link(
                 "views/profile.py",
                 label=plain(row.name),
@@ -118,9 +123,10 @@ def _rows(member: Member, event: Event, rows: list[RegistrationRow]) -> None:
             address.text(row.email or "no email address")
             joined_at = format_local(row.joined_at, zone)
             joined.text(f"{row.joined_by.label}\n{joined_at}")
-            review.text(row.review_state.value)
+            if reviewed:
+                middle.pop(0).text(row.review_state.value)
             if slots:
-                slot[0].text(
+                middle.pop(0).text(
                     span(row.slot_starts_at, row.slot_ends_at, event.time_zone)
                     if row.slot_starts_at
                     else "no slot"
