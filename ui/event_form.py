@@ -28,7 +28,7 @@ from flo_comms.events import (
 )
 from flo_comms.mail_settings import mail_settings
 from flo_comms.members import Member
-from flo_comms.timezones import all_time_zones
+from flo_comms.timezones import all_time_zones, now_utc
 from ui.communication_form import FLASH_KEY
 from ui.event_text import candidates_count, hours
 from ui.session import engine, wake_dispatcher
@@ -163,6 +163,9 @@ def save_event_form(member: Member) -> None:
         if form["mode"] == "new":
             event_id = create_event(engine(), member, details)
             message = f"Event “{details.title.strip()}” created."
+            if get_event(engine(), event_id).ends_at < now_utc():
+                # Allowed (recording one that happened), but rarely meant.
+                message += " Its date has passed: it is listed with past events."
         else:
             event_id = form["event_id"]
             update = update_event(

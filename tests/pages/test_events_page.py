@@ -174,6 +174,19 @@ def test_creating_an_event_saves_it_and_opens_its_page(app, team, database):
     assert "created" in at.toast[0].value
 
 
+def test_an_event_created_in_the_past_is_saved_and_the_member_told(app, team):
+    at = open_events(app(team.rita))
+    at.button(key="new_event").click().run()
+    fill_new_event(at)
+    at.date_input(key="ev_day").set_value(in_days(-3))
+    at.button(key="ev_save").click().run()
+
+    assert not at.exception
+    assert at.toast[0].value.endswith(
+        "created. Its date has passed: it is listed with past events."
+    )
+
+
 def test_a_form_with_mistakes_shows_them_beside_the_fields_and_saves_nothing(
     app, team, database
 ):
