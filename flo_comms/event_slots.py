@@ -61,6 +61,14 @@ class Slot:
     def free(self) -> int:
         return max(self.capacity - self.taken, 0)
 
+    def outside(self, event: Event) -> bool:
+        """True when the slot is not within the chat's own start and end.
+
+        Allowed (a chat that runs over, a slot added before the chat was moved),
+        but worth a warning: reminders follow the slot, not the chat.
+        """
+        return self.starts_at < event.starts_at or self.ends_at > event.ends_at
+
 
 @dataclass(frozen=True)
 class SlotChange:

@@ -123,6 +123,12 @@ def _slot_box(
             )
         )
         when.caption(f"{slot.taken} of {slot.capacity} places taken, {slot.free} free")
+        if slot.outside(event):
+            when.warning(
+                "Outside the chat's own date and hours: change the slot or the "
+                "chat if that is not meant. Reminders follow the slot.",
+                icon=":material/schedule:",
+            )
         if can_run:
             action.button(
                 "Delete slot",

@@ -19,7 +19,7 @@ from flo_comms.event_slots import (
     list_slots,
     remove_from_slot,
 )
-from flo_comms.events import EventClosed, cancel_event
+from flo_comms.events import EventClosed, cancel_event, get_event
 from flo_comms.registrations import (
     add_candidates,
     list_registrations,
@@ -148,6 +148,17 @@ def test_a_bad_slot_is_refused_by_field(engine, admin, chat, changes, field):
 
     assert field in refusal.value.errors
     assert list_slots(engine, chat) == []
+
+
+def test_a_slot_outside_the_chats_own_hours_is_kept_but_flagged(engine, admin, chat):
+    """The chat runs 14:00-16:00 Berlin on 10 June 2030."""
+    within = _slot(engine, admin, chat, start=time(15, 30), end=time(16, 0))
+    late = _slot(engine, admin, chat, start=time(15, 45), end=time(16, 15))
+    event = get_event(engine, chat)
+
+    flagged = {slot.id: slot.outside(event) for slot in list_slots(engine, chat)}
+
+    assert flagged == {within: False, late: True}
 
 
 @pytest.mark.parametrize("event_type", ["in-person event", "webinar"])

@@ -411,6 +411,7 @@ def test_slots_are_added_filled_emptied_and_deleted_with_cancellations(
 
     assert not at.exception
     assert at.toast[0].value == "Time slot added."
+    assert not at.warning  # within the chat's own hours
     with database.engine() as engine:
         [slot] = list_slots(engine, chat)
     start = to_local(slot.starts_at, "Europe/Berlin")
@@ -636,3 +637,29 @@ def test_a_manager_reads_everything_and_has_no_action(app, team, database, peopl
     assert [m.key for m in at.main.multiselect] == [f"reg_states_{event_id}"]
     assert not [w for w in at.main.time_input]
     assert "Managers read events; admins and recruiters run them." in values(at.caption)
+
+
+def test_a_slot_outside_the_chats_hours_is_flagged_on_the_page(
+    app, team, database, chat
+):
+    """The chat runs 18:00-20:00 Berlin; a slot running past 20:00 is kept,
+    with a warning in its box."""
+    with database.engine() as engine:
+        event = get_event(engine, chat)
+        day = to_local(event.starts_at, event.time_zone).date()
+        late = add_slot(
+            engine,
+            team.ada,
+            chat,
+            day=day,
+            start_time=time(19, 45),
+            end_time=time(20, 15),
+            capacity=3,
+        )
+    at = open_event(app(team.rita), chat)
+
+    [box] = [b for b in at.main if getattr(b, "key", None) == f"slot_{late}"]
+    assert values(box.warning) == [
+        "Outside the chat's own date and hours: change the slot or the chat if "
+        "that is not meant. Reminders follow the slot."
+    ]
