@@ -24,7 +24,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from flo_comms.communications import MAX_DESCRIPTION_LENGTH
+from flo_comms.communications import MAX_DESCRIPTION_LENGTH, event_kind_label
 from flo_comms.db import contains_text, write_with_retry
 from flo_comms.errors import FloCommsError, NotFound, PermissionDenied, ValidationError
 from flo_comms.event_emails import EventFacts, send_to_audience
@@ -138,7 +138,7 @@ class Event:
     @property
     def kind_label(self) -> str:
         """'Webinar, invite only'."""
-        return f"{self.event_type.value.capitalize()}, {self.mode_label}"
+        return event_kind_label(self.event_type.value, self.invite_only)
 
     def details(self) -> EventDetails:
         """The event as its edit form starts."""

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from flo_comms.event_rules import EventType
 from flo_comms.timezones import now_utc, to_local
 
 # A result that names people (who was added, approved, put into a slot) is
@@ -44,13 +43,6 @@ def when_lines(
     if viewer_zone != event_zone:
         lines.append(f"your time: {span(starts_at, ends_at, viewer_zone)}")
     return lines
-
-
-def kind_label(event_type: EventType, invite_only: bool) -> str:
-    """'Webinar, invite only'."""
-    return (
-        f"{event_type.value.capitalize()}, {'invite only' if invite_only else 'open'}"
-    )
 
 
 def has_ended(ends_at: datetime) -> bool:

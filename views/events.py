@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from flo_comms.communications import event_kind_label
 from flo_comms.event_rules import EventType
 from flo_comms.events import EVENT_PAGE_SIZE, EventState, EventWhen, list_events
 from ui.communication_form import FLASH_KEY, forget_open_dialogs
 from ui.email_forms import forget_email_forms
 from ui.event_actions import forget_event_dialogs
 from ui.event_form import CREATED_KEY, draw_event_form, open_new_event
-from ui.event_text import has_ended, kind_label, when_lines
+from ui.event_text import has_ended, when_lines
 from ui.session import engine, require_member
 from ui.status_change import forget_status_change
 from ui.text import plain
@@ -101,7 +102,7 @@ for event in result.rows:
         title.page_link(
             "views/event.py", label=plain(event.title), query_params={"event": event.id}
         )
-        kind.text(kind_label(event.event_type, event.invite_only))
+        kind.text(event_kind_label(event.event_type.value, event.invite_only))
         when_column.text(
             "\n".join(
                 when_lines(
