@@ -60,6 +60,7 @@ def _load_postgresql(
 ) -> None:
     # CSV: an unquoted empty field is NULL, so generated text is never empty.
     text = io.StringIO()
+    frame = _whole_numbers(table, frame)
     frame.to_csv(text, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f%z")
     cursor = connection.connection.driver_connection.cursor()
     statement = (
@@ -67,6 +68,21 @@ def _load_postgresql(
     )
     with cursor.copy(statement) as copy:
         copy.write(text.getvalue())
+
+
+def _whole_numbers(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns as integers: pandas stores a column of numbers with gaps
+    (a creator only for cancelled events, say) as floats, which CSV writes as
+    "6.0" and PostgreSQL refuses for an integer column."""
+    floats = [
+        name
+        for name in frame.columns
+        if isinstance(table.c[name].type, sa.Integer)
+        and pd.api.types.is_float_dtype(frame[name])
+    ]
+    if not floats:
+        return frame
+    return frame.astype({name: "Int64" for name in floats})
 
 
 def _load_rows(connection: Connection, table: sa.Table, frame: pd.DataFrame) -> None:

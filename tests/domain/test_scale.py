@@ -319,3 +319,29 @@ def test_the_tabs_reading_copy_is_filled_and_sorted(engine, scaled):
     assert scaled.rows["timeline_entries"] == len(reference_rows(engine))
     with engine.connect() as connection:
         assert unsorted_rows(connection) == 0
+
+
+def test_integer_columns_with_gaps_load_as_integers(engine):
+    """pandas keeps a column of numbers with gaps as floats ("6.0" in CSV),
+    which PostgreSQL's COPY refuses for an integer column: larger scale
+    databases cancel some events and leave the others' canceller empty."""
+    import pandas as pd
+
+    from flo_comms.scale_load import load_frame
+
+    probe = sa.Table(
+        "scale_load_probe",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("changed_by", sa.Integer),
+    )
+    frame = pd.DataFrame({"id": [1, 2], "changed_by": [6, None]})
+    assert frame["changed_by"].dtype == "float64"
+
+    with engine.begin() as connection:
+        probe.create(connection)
+        load_frame(connection, probe, frame)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(probe).order_by(probe.c.id)).all()
+
+    assert [tuple(row) for row in rows] == [(1, 6), (2, None)]
