@@ -10,10 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import pytest
 import streamlit as st
 
 from benchmarks import run
 from benchmarks.reads import Subjects, last_quarter, read_questions
+from flo_comms.db import create_engine
+from flo_comms.migrate import upgrade
+from flo_comms.scale import ScaleSize, fill_scale_database
 
 
 def test_the_benchmark_prints_a_row_for_every_question(tmp_path, monkeypatch, capsys):
@@ -56,3 +60,20 @@ def test_the_benchmark_prints_a_row_for_every_question(tmp_path, monkeypatch, ca
         "dispatch_event_emails, 20 reminders due",
     ]
     assert all(" ms |" in row or " s |" in row for row in rows)
+
+
+def test_event_writes_take_at_most_the_candidates_with_an_address(tmp_path):
+    """A small database cannot give 10,000 registrants: by default the writes
+    take all it has, and asking for more stops before anything is measured."""
+    path = tmp_path / "small.duckdb"
+    engine = create_engine(f"duckdb:///{path}")
+    upgrade(engine)
+    fill_scale_database(engine, ScaleSize(300, 5000), seed=3)
+    engine.dispose()
+
+    addressed = run._registrants(path, None)
+
+    assert 250 < addressed < 300  # about 3% have no address
+    assert run._registrants(path, 20) == 20
+    with pytest.raises(SystemExit, match=f"ask for {addressed:,} or fewer"):
+        run._registrants(path, 10_000)
