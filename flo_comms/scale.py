@@ -142,6 +142,10 @@ class ScaleSize:
             raise ValueError("Ask for at least 10 candidates.")
         if self.communications < 100:
             raise ValueError("Ask for at least 100 communications.")
+        if self.communications < self.candidates:
+            # The history gives every candidate some contact; fewer entries
+            # than candidates cannot be planned.
+            raise ValueError("Ask for at least as many communications as candidates.")
 
     @property
     def members(self) -> int:

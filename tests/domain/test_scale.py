@@ -345,3 +345,18 @@ def test_integer_columns_with_gaps_load_as_integers(engine):
         rows = connection.execute(sa.select(probe).order_by(probe.c.id)).all()
 
     assert [tuple(row) for row in rows] == [(1, 6), (2, None)]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "communications", "message"),
+    [
+        (9, 1000, "at least 10 candidates"),
+        (100, 99, "at least 100 communications"),
+        (1000, 100, "at least as many communications as candidates"),
+    ],
+)
+def test_a_size_that_cannot_be_planned_is_refused_before_anything_is_written(
+    candidates, communications, message
+):
+    with pytest.raises(ValueError, match=message):
+        ScaleSize(candidates, communications)
