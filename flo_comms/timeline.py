@@ -209,20 +209,28 @@ def candidate_timeline(
     """
     t = timeline_entries.c
     conditions = [t.candidate_id == candidate_id, *_conditions(criteria)]
+    # The count rides along as a window over the matching rows: one pass over
+    # them, where a separate count would filter them again (with a text
+    # filter on a long timeline, each pass reads every entry's text).
     page_ids = (
-        sa.select(t.communication_id)
+        sa.select(t.communication_id, sa.func.count().over().label("total"))
         .where(*conditions)
         .order_by(t.occurred_at.desc(), t.communication_id.desc())
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
     )
-    total_query = sa.select(sa.func.count()).where(*conditions)
     with engine.connect() as connection:
-        ids = list(connection.execute(page_ids).scalars())
-        if page <= 1 and len(ids) < page_size:
-            total = len(ids)  # a short first page is the whole tab
+        found = connection.execute(page_ids).all()
+        ids = [row.communication_id for row in found]
+        if found:
+            total = found[0].total
+        elif page <= 1:
+            total = 0
         else:
-            total = connection.execute(total_query).scalar_one()
+            # Past the last page: no row carries the count.
+            total = connection.execute(
+                sa.select(sa.func.count()).where(*conditions)
+            ).scalar_one()
         rows = []
         if ids:
             rows = connection.execute(

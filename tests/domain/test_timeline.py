@@ -75,6 +75,27 @@ def test_a_page_past_the_end_is_empty_but_still_knows_the_total(
     assert (page.entries, page.total) == ([], 1)
 
 
+def test_a_filtered_tab_counts_only_the_matches_on_every_page(
+    engine, candidate_id, log
+):
+    for day in range(1, 9):
+        subject = f"Salary call {day}" if day % 3 else f"Intro call {day}"
+        log(subject=subject, occurred_local=datetime(2026, 2, day, 10, 0))
+    salary = TimelineFilter(text="salary")
+
+    pages = [
+        candidate_timeline(engine, candidate_id, salary, page=number, page_size=2)
+        for number in (1, 2, 3, 4)
+    ]
+
+    assert [page.total for page in pages] == [6, 6, 6, 6]
+    assert [len(page.entries) for page in pages] == [2, 2, 2, 0]
+    assert [entry.subject for entry in pages[0].entries] == [
+        "Salary call 8",
+        "Salary call 7",
+    ]
+
+
 def test_entries_of_other_candidates_are_not_on_the_tab(
     engine, recruiter, make_draft, candidate_id, other_candidate_id, log
 ):
