@@ -10,7 +10,7 @@ the only router.
 import streamlit as st
 
 from flo_comms.members import Role
-from ui.session import current_member, dispatcher, engine, sign_out
+from ui.session import current_member, dispatcher, engine, settle_heap, sign_out
 from ui.sign_in import sign_in_form
 from ui.text import plain
 
@@ -62,6 +62,10 @@ registration = st.Page(
     url_path="register",
     visibility="hidden",
 )
+
+# Once per process: open the database, then keep what start-up left on the
+# heap out of the garbage collector's way (ui.session.settle_heap).
+settle_heap()
 
 member = current_member()
 if member is None:

@@ -50,6 +50,7 @@ from flo_comms.db import create_engine, create_sqlite_engine
 from flo_comms.migrate import upgrade
 from flo_comms.scale import ScaleSize, fill_scale_database
 from flo_comms.schema import candidates, communications
+from flo_comms.startup import freeze_start_up_heap
 
 Result = Timing | NotRun | None
 # Seconds to spend on each write question: ours sends 10,000 emails a run.
@@ -232,6 +233,10 @@ def _measure_all(
     sqlite_engine = None if arguments.no_sqlite else create_sqlite_engine(sqlite_path)
     try:
         subjects = find_subjects(engine)
+        # As the dashboard does once it has started (ui.session.settle_heap):
+        # what the imports and the engines made stays out of the collector's
+        # full passes, which would otherwise add 40 ms to one read in five.
+        freeze_start_up_heap()
         rows = _reads(arguments, engine, sqlite_engine, subjects)
         rows.append(_page(arguments, database, engine, subjects.longest_candidate))
         _log(_line(rows[-1]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from .helpers import (
@@ -108,3 +110,11 @@ def test_a_database_with_members_shows_no_such_warning(app, casey):
     at = app().run()
 
     assert not at.warning
+
+
+def test_the_first_run_freezes_what_start_up_left_for_the_collector(app, casey):
+    # Nothing else in the test process calls gc.freeze: the app did.
+    at = app().run()
+
+    assert not at.exception
+    assert gc.get_freeze_count() > 0
