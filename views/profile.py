@@ -16,7 +16,7 @@ from ui.communication_form import FLASH_KEY, draw_open_dialogs, open_new_form
 from ui.email_forms import draw_email_forms, open_send_email, open_update_request
 from ui.session import engine, require_member
 from ui.status_change import change_status_button, draw_status_change
-from ui.text import plain
+from ui.text import plain, shown_of
 from ui.timeline_view import draw_entry
 
 member = require_member()
@@ -179,7 +179,10 @@ with communications_tab:
         placeholder="All",
     )
     start = dates[0] if len(dates) >= 1 else None
-    end = dates[1] if len(dates) == 2 else start
+    end = dates[1] if len(dates) == 2 else None
+    if start is not None and end is None:
+        # Only a start chosen: everything from that day on, said beside the box.
+        date_filter.caption(f"From {start:%-d %b %Y} on; pick an end date to close it.")
 
     criteria = TimelineFilter(
         sources=frozenset(sources),
@@ -216,8 +219,7 @@ with communications_tab:
     else:
         first = (timeline.page - 1) * timeline.page_size + 1
         st.caption(
-            f"{first}–{first + len(timeline.entries) - 1} of {timeline.total}, "
-            "newest first"
+            f"{shown_of(first, len(timeline.entries), timeline.total)}, newest first"
         )
         deliveries = delivery_state_of(engine(), [e.id for e in timeline.entries])
         for entry in timeline.entries:

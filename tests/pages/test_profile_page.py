@@ -289,6 +289,19 @@ def test_a_date_range_spanning_months_includes_both_ends(app, team, candidates):
     assert subjects(at) == [SYSTEM_EMAIL, LATE_CALL, NOTES_EMAIL, FIRST_CALL]
 
 
+def test_a_range_with_only_its_start_chosen_shows_that_day_on_and_says_so(
+    app, team, candidates
+):
+    at = open_profile(app(team.ada), candidates["casey"])
+
+    # The 16th in New York: the late call of the 16th UTC is still the 15th.
+    at.date_input(key="tl_dates").set_value((date(2026, 1, 16),))
+    at.run()
+
+    assert subjects(at) == [VIDEO_CALL, SYSTEM_EMAIL]
+    assert "From 16 Jan 2026 on; pick an end date to close it." in values(at.caption)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
