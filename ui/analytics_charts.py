@@ -142,6 +142,16 @@ def _utc_day(day: date) -> alt.DateTime:
     return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
 
 
+def _period_starts(first: date, after: date, grain: Grain) -> list[alt.DateTime]:
+    """The first day of every week or month from ``first`` up to ``after``."""
+    starts = []
+    day = first
+    while day < after:
+        starts.append(_utc_day(day))
+        day = next_period_start(day, grain)
+    return starts
+
+
 def over_time(
     frame: pd.DataFrame,
     *,
@@ -190,7 +200,12 @@ def over_time(
                 "period:T",
                 title=_PERIOD_TITLE[grain],
                 scale=alt.Scale(type="utc", domain=[_utc_day(first), _utc_day(after)]),
-                axis=alt.Axis(format=_AXIS_FORMAT[grain]),
+                # A tick at the start of each period, so that a short range
+                # does not label every few days with the same month.
+                axis=alt.Axis(
+                    format=_AXIS_FORMAT[grain],
+                    values=_period_starts(first, after, grain),
+                ),
             ),
             x2="period_end:T",
             y=alt.Y("bottom:Q", title=value_title, axis=_COUNT_AXIS),

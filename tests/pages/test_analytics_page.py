@@ -227,6 +227,37 @@ def test_weeks_regroup_every_chart_by_monday(app, team, database, world, downloa
     assert {date.fromisoformat(day).weekday() for day in csv["period"]} == {0}
 
 
+def test_the_time_axis_has_one_tick_per_period_of_the_range(app, team, world):
+    today = to_local(now_utc(), team.rita.time_zone).date()
+    first, last = today - timedelta(days=65), today - timedelta(days=20)
+    at = open_analytics(app(team.rita))
+    at.date_input(key="analytics_dates").set_value((first, last)).run()
+    at.get("button_group")[0].set_value(Grain.WEEK).run()
+
+    [(weeks, _rows), *_] = charts_in(tab(at, "System and manual"))
+    monday = first - timedelta(days=first.weekday())
+    assert ticks_of(weeks) == [
+        (d.year, d.month, d.day)
+        for d in (monday + timedelta(weeks=n) for n in range(10))
+        if d <= last
+    ]
+    at.get("button_group")[0].set_value(Grain.MONTH).run()
+    [(months, _rows), *_] = charts_in(tab(at, "System and manual"))
+    month_starts = sorted({(d.year, d.month, 1) for d in date_range(first, last)})
+    assert ticks_of(months) == month_starts
+
+
+def ticks_of(spec: dict) -> list[tuple[int, int, int]]:
+    return [
+        (tick["year"], tick["month"], tick["date"])
+        for tick in spec["encoding"]["x"]["axis"]["values"]
+    ]
+
+
+def date_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def test_filters_narrow_every_figure(app, team, world):
     at = open_analytics(app(team.ada))
     at.multiselect(key="analytics_jobs").set_value([world.job_id]).run()
