@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,12 @@ def opening_a_profile(
     The engine stays cached between runs, as it does in a dashboard process;
     the dispatcher is off, as in the page tests.
     """
+    # Streamlit warns of each st call made outside a session's script run
+    # (the cache cleared here, the engine it caches between runs): harmless
+    # here, and twenty lines of it bury the benchmark's own progress.
+    logging.getLogger(
+        "streamlit.runtime.scriptrunner_utils.script_run_context"
+    ).setLevel(logging.ERROR)
     os.environ[DATABASE_URL_VARIABLE] = database_url
     os.environ["FLO_COMMS_DISPATCHER"] = "off"
     st.cache_resource.clear()
