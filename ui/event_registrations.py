@@ -39,7 +39,7 @@ from ui.event_actions import (
 )
 from ui.event_text import names, set_notice, span
 from ui.session import engine, wake_dispatcher
-from ui.text import plain
+from ui.text import plain, shown_of
 
 ADD = "add_candidates"
 
@@ -88,7 +88,7 @@ def registrations_section(member: Member, event: Event, can_add: bool) -> None:
         )
         return
     first = (page_number - 1) * REGISTRATION_PAGE_SIZE + 1
-    st.caption(f"{first}–{first + len(page.rows) - 1} of {page.total} registered")
+    st.caption(f"{shown_of(first, len(page.rows), page.total)} registered")
     _rows(member, event, page.rows)
     page_count = -(-page.total // REGISTRATION_PAGE_SIZE)
     if page_count > 1:

@@ -15,6 +15,7 @@ from flo_comms.members import Member
 from flo_comms.timezones import format_local
 from ui.event_text import hours
 from ui.session import engine
+from ui.text import shown_of
 
 RECORDS_PAGE_SIZE = 50
 
@@ -35,7 +36,7 @@ def reminders_section(member: Member, event: Event) -> None:
         st.info("No reminder or follow-up has been due yet.")
         return
     first = (page_number - 1) * RECORDS_PAGE_SIZE + 1
-    st.caption(f"{first}–{first + len(records) - 1} of {total}, newest first")
+    st.caption(f"{shown_of(first, len(records), total)}, newest first")
     widths = [2.4, 1.2, 3, 2, 2]
     header = st.columns(widths)
     for column, label in zip(

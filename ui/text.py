@@ -31,3 +31,20 @@ def preview(text: str, length: int = 160) -> str:
     if len(flat) <= length:
         return flat
     return flat[: length - 1].rsplit(" ", 1)[0].rstrip(" .,;:!?") + "…"
+
+
+def shown_of(
+    first: int, shown: int, total: int, noun: str = "", nouns: str = ""
+) -> str:
+    """Which rows of a paged list are on screen: '21–25 of 25', '1 of 1 candidate'.
+
+    ``noun`` and ``nouns`` name one and many (left out when empty).
+
+    >>> shown_of(21, 5, 25, "candidate", "candidates")
+    '21–25 of 25 candidates'
+    >>> shown_of(1, 1, 1, "candidate", "candidates")
+    '1 of 1 candidate'
+    """
+    rows = str(first) if shown == 1 else f"{first}–{first + shown - 1}"
+    named = (noun if total == 1 else nouns) if nouns else ""
+    return f"{rows} of {total:,} {named}".rstrip()

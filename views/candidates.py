@@ -14,7 +14,7 @@ from ui.email_forms import (
 )
 from ui.session import engine, require_member
 from ui.status_change import forget_status_change
-from ui.text import plain
+from ui.text import plain, shown_of
 
 member = require_member()
 forget_open_dialogs()
@@ -61,8 +61,7 @@ if result.total == 0:
     st.stop()
 
 first = (page_number - 1) * SEARCH_PAGE_SIZE + 1
-last = first + len(result.rows) - 1
-st.caption(f"{first}–{last} of {result.total} candidates")
+st.caption(shown_of(first, len(result.rows), result.total, "candidate", "candidates"))
 
 can_send = member.role.can_log_communications
 if can_send and picked:

@@ -11,7 +11,7 @@ from flo_comms.timezones import format_local
 from ui.communication_form import FLASH_KEY, forget_open_dialogs
 from ui.session import engine, require_member, wake_dispatcher
 from ui.status_change import forget_status_change
-from ui.text import plain
+from ui.text import plain, shown_of
 
 member = require_member()
 forget_open_dialogs()
@@ -56,7 +56,7 @@ if deliveries.total == 0:
 
 first = (deliveries.page - 1) * DELIVERIES_PAGE_SIZE + 1
 st.caption(
-    f"{first}–{first + len(deliveries.entries) - 1} of {deliveries.total}, newest first"
+    f"{shown_of(first, len(deliveries.entries), deliveries.total)}, newest first"
 )
 for delivery in deliveries.entries:
     with st.container(border=True, key=f"delivery_{delivery.id}"):

@@ -12,7 +12,7 @@ from ui.event_form import CREATED_KEY, draw_event_form, open_new_event
 from ui.event_text import has_ended, when_lines
 from ui.session import engine, require_member
 from ui.status_change import forget_status_change
-from ui.text import plain
+from ui.text import plain, shown_of
 
 member = require_member()
 forget_open_dialogs()
@@ -84,7 +84,7 @@ if result.total == 0:
 
 first = (page_number - 1) * EVENT_PAGE_SIZE + 1
 st.caption(
-    f"{first}–{first + len(result.rows) - 1} of {result.total} events · "
+    f"{shown_of(first, len(result.rows), result.total, 'event', 'events')} · "
     "Registered: approved or waiting for review, not those denied"
 )
 

@@ -14,7 +14,7 @@ from ui.email_forms import forget_email_forms
 from ui.job_settings import job_copies_editor, status_templates_editor
 from ui.session import engine, require_member
 from ui.status_change import change_status_button, draw_status_change
-from ui.text import plain
+from ui.text import plain, shown_of
 
 member = require_member()
 forget_open_dialogs()
@@ -79,7 +79,9 @@ if pipeline.total == 0:
 
 first = (pipeline.page - 1) * PIPELINE_PAGE_SIZE + 1
 st.caption(
-    f"{first}–{first + len(pipeline.entries) - 1} of {pipeline.total} applications"
+    shown_of(
+        first, len(pipeline.entries), pipeline.total, "application", "applications"
+    )
 )
 if not member.role.can_log_communications:
     st.caption("Managers read the pipeline; admins and recruiters change statuses.")

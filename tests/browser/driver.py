@@ -49,7 +49,7 @@ def open_from_search(page: Page, text: str, name: str) -> None:
     search = page.get_by_label("Search by name or email")
     search.fill(text)
     search.press("Enter")
-    expect(page.get_by_text("1–1 of 1 candidates")).to_be_visible()
+    expect(page.get_by_text("1 of 1 candidate")).to_be_visible()
     page.get_by_role("link", name=name).click()
     expect(profile_heading(page, name)).to_be_visible()
     wait_until_idle(page)

@@ -110,7 +110,9 @@ def test_searching_part_of_a_name_or_an_email_narrows_the_list(
     at.text_input(key="candidate_search").input(search).run()
 
     assert values(at.main.get("page_link")) == names
-    assert values(at.caption) == [f"1–{len(names)} of {len(names)} candidates"]
+    count = len(names)
+    shown = "1 of 1 candidate" if count == 1 else f"1–{count} of {count} candidates"
+    assert values(at.caption) == [shown]
 
 
 def test_a_search_that_matches_nothing_says_so(app, team, candidates):
