@@ -159,6 +159,10 @@ def _field_error(field: str) -> None:
         st.error(message, icon=":material/error:")
 
 
+# How many of a search's matches the candidate box offers at once.
+CANDIDATE_MATCHES = 20
+
+
 def _candidate_picker(candidate_id: int | None) -> None:
     selected = list(st.session_state.get("cf_to_candidates") or [])
     search = st.text_input(
@@ -166,7 +170,24 @@ def _candidate_picker(candidate_id: int | None) -> None:
         key="cf_candidate_search",
         placeholder="Type part of a name or email",
     )
-    found = search_candidates(engine(), search, page_size=20).rows if search else []
+    found = []
+    if search.strip():
+        result = search_candidates(engine(), search, page_size=CANDIDATE_MATCHES)
+        found = result.rows
+        # The matches become choices of the box below: say so, or say none.
+        if not found:
+            st.caption(
+                f"No candidate's name or email contains “{plain(search.strip())}”."
+            )
+        else:
+            shown = (
+                f"the first {len(found)} of {result.total:,} matches"
+                if result.total > len(found)
+                else (
+                    "the match" if result.total == 1 else f"the {result.total} matches"
+                )
+            )
+            st.caption(f"Choose from {shown} in “Sent to: candidates” below.")
     options = list(
         dict.fromkeys(
             [

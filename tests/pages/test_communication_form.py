@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from flo_comms.timeline import communication_history_of
 from flo_comms.timezones import now_utc, to_local
+from ui.communication_form import CANDIDATE_MATCHES
 
 from .helpers import (
     add_candidate,
@@ -66,6 +67,42 @@ def fill_valid_form(at: AppTest, *, olive: int, rita_id: int) -> AppTest:
     at.text_input(key="cf_subject").input("Offer details discussed")
     at.text_area(key="cf_description").input("Base salary and start date.")
     return at.run()
+
+
+@pytest.mark.parametrize(
+    ("search", "said"),
+    [
+        ("olive", "Choose from the match in “Sent to: candidates” below."),
+        ("example.org", "Choose from the 2 matches in “Sent to: candidates” below."),
+        ("nobody", "No candidate's name or email contains “nobody”."),
+    ],
+)
+def test_the_candidate_search_says_where_its_matches_are_or_that_there_are_none(
+    app, team, candidates, search, said
+):
+    at = open_new_form(open_profile(app(team.ada), candidates["casey"]))
+
+    at.text_input(key="cf_candidate_search").input(search).run()
+
+    [dialog] = open_dialogs(at)
+    assert said in [caption.value for caption in dialog.caption]
+
+
+def test_a_search_with_more_matches_than_the_box_offers_says_how_many_it_shows(
+    app, database, team, candidates
+):
+    with database.engine() as engine:
+        for n in range(CANDIDATE_MATCHES + 1):
+            add_candidate(engine, f"Bulk Person {n}", f"bulk{n}@many.example")
+    at = open_new_form(open_profile(app(team.ada), candidates["casey"]))
+
+    at.text_input(key="cf_candidate_search").input("many.example").run()
+
+    [dialog] = open_dialogs(at)
+    assert (
+        f"Choose from the first {CANDIDATE_MATCHES} of {CANDIDATE_MATCHES + 1} "
+        "matches in “Sent to: candidates” below."
+    ) in [caption.value for caption in dialog.caption]
 
 
 def test_new_communication_opens_the_modal_filled_with_sensible_defaults(
