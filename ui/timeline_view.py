@@ -138,6 +138,14 @@ def _details(
             _history(entry, member)
 
 
+def _type_name(value: str) -> str:
+    """'In-person meeting' for a stored type; a type no longer offered as stored."""
+    try:
+        return CommunicationType(value).label
+    except ValueError:
+        return value
+
+
 def _earlier_version(before: dict, zone: str) -> str:
     """One stored version as plain text: every field the author could change."""
     people: dict[str, list[str]] = {}
@@ -147,7 +155,7 @@ def _earlier_version(before: dict, zone: str) -> str:
     occurred = datetime.fromisoformat(before["occurred_at"])
     return "\n".join(
         [
-            f"Type: {before.get('comm_type', '')}",
+            f"Type: {_type_name(before.get('comm_type', ''))}",
             f"Date: {format_local(occurred, zone)}",
             f"Subject: {before.get('subject', '')}",
             f"Sent by: {', '.join(people.get('sender', [])) or '—'}",

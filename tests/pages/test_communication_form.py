@@ -299,7 +299,7 @@ def test_edit_from_the_menu_prefills_the_form_and_saves_the_change_with_history(
     assert change.previous["comm_type"] == "phone call"
     earlier = [text for text in values(at.text) if text.startswith("Type: ")]
     assert earlier == [
-        "Type: phone call\nDate: 15 Jan 2026, 09:00 EST\nSubject: Intro call\n"
+        "Type: Phone call\nDate: 15 Jan 2026, 09:00 EST\nSubject: Intro call\n"
         "Sent by: Ada Admin\nTo: Casey Candidate\n\nTalked through the role."
     ]
 
