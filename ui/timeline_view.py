@@ -46,21 +46,31 @@ def _people(people: list[Participant]) -> str:
 
 
 def _menu(entry: Communication, member: Member, candidate_id: int) -> None:
-    with st.popover("⋮", help="Edit or delete this communication"):
+    # The menu keeps its open state ("rerun"), so that choosing Edit or Delete
+    # can close it: left open, it would sit on top of the dialog it opened.
+    key = f"menu_{entry.id}"
+    with st.popover(
+        "⋮", help="Edit or delete this communication", key=key, on_change="rerun"
+    ):
         st.button(
             "Edit",
             key=f"edit_{entry.id}",
             icon=":material/edit:",
-            on_click=open_edit_form,
-            args=(member, entry.id, candidate_id),
+            on_click=_from_menu,
+            args=(key, open_edit_form, member, entry.id, candidate_id),
         )
         st.button(
             "Delete",
             key=f"delete_{entry.id}",
             icon=":material/delete:",
-            on_click=ask_to_delete,
-            args=(entry.id, candidate_id),
+            on_click=_from_menu,
+            args=(key, ask_to_delete, entry.id, candidate_id),
         )
+
+
+def _from_menu(menu_key: str, action, *args) -> None:
+    st.session_state[menu_key] = False
+    action(*args)
 
 
 def open_profile(candidate_id: int) -> None:

@@ -263,3 +263,25 @@ def test_leaving_a_profile_closes_the_modal_opened_on_it(app, open_page):
 
     # Short: a modal carried along would show at once.
     expect(communication_modal(page)).to_have_count(0, timeout=3_000)
+
+
+def test_edit_from_the_menu_opens_the_form_and_closes_the_menu(app, open_page):
+    world = app.world
+    candidate = world.profiles["logging"]
+    page = open_page()
+    page.goto(profile_url(app.base_url, candidate.id))
+    sign_in(page, world.recruiter)
+    entry = entry_by_id(page, world.recruiter_entry_ids[0])
+
+    menu_button(entry).click()
+    edit = page.get_by_role("button", name="Edit", exact=True)
+    expect(edit).to_be_visible()
+    edit.click()
+
+    dialog = communication_modal(page)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading", name="Edit communication")).to_be_visible()
+    # The menu is gone, not left on top of the form.
+    expect(edit).to_be_hidden()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()

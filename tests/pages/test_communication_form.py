@@ -304,6 +304,20 @@ def test_edit_from_the_menu_prefills_the_form_and_saves_the_change_with_history(
     ]
 
 
+@pytest.mark.parametrize("action", ["edit", "delete"])
+def test_choosing_from_the_menu_closes_it_behind_the_dialog(
+    app, team, candidates, action
+):
+    call = candidates["call"]
+    at = open_profile(app(team.ada), candidates["casey"])
+    at.session_state[f"menu_{call}"] = True  # the member opened ⋮
+
+    at.button(key=f"{action}_{call}").click().run()
+
+    assert len(open_dialogs(at)) == 1
+    assert at.session_state[f"menu_{call}"] is False
+
+
 def test_delete_from_the_menu_asks_first_and_keep_it_keeps_it(
     app, database, team, candidates
 ):
