@@ -179,6 +179,8 @@ def _candidate_picker(candidate_id: int | None) -> None:
             st.caption(
                 f"No candidate's name or email contains “{plain(search.strip())}”."
             )
+        elif {r.id for r in found} <= set(selected):
+            st.caption("Every match is chosen already in “Sent to: candidates”.")
         else:
             shown = (
                 f"the first {len(found)} of {result.total:,} matches"

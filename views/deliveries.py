@@ -37,6 +37,12 @@ def _retry(member: Member, delivery_id: int) -> None:
 
 
 ALL = "all"
+NONE_IN_STATE = {
+    DeliveryState.QUEUED: "No email is waiting in the queue.",
+    DeliveryState.SENDING: "No email is being sent right now.",
+    DeliveryState.SENT: "No email has been sent yet.",
+    DeliveryState.FAILED: "No email has failed.",
+}
 states = [DeliveryState.FAILED.value] + [
     s.value for s in DeliveryState if s is not DeliveryState.FAILED
 ]
@@ -51,7 +57,7 @@ if deliveries.total and not deliveries.entries:
     deliveries = list_deliveries(engine(), chosen, page=page_number)
 
 if deliveries.total == 0:
-    st.info(f"No email is {state}." if chosen else "No email has been sent yet.")
+    st.info(NONE_IN_STATE[chosen] if chosen else "No email has been sent yet.")
     st.stop()
 
 first = (deliveries.page - 1) * DELIVERIES_PAGE_SIZE + 1

@@ -147,6 +147,8 @@ with communications_tab:
         value=(),
         key="tl_dates",
         format="YYYY-MM-DD",
+        help="Whole days in your time zone, both ends included. A start date "
+        "alone shows that day on; a range needs its start date first.",
     )
     text = text_filter.text_input(
         "Search subject and description",

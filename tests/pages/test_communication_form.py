@@ -88,6 +88,20 @@ def test_the_candidate_search_says_where_its_matches_are_or_that_there_are_none(
     assert said in [caption.value for caption in dialog.caption]
 
 
+def test_a_search_matching_only_candidates_chosen_already_says_so(
+    app, team, candidates
+):
+    at = open_new_form(open_profile(app(team.ada), candidates["casey"]))
+
+    # Casey, whose profile this is, is in "Sent to: candidates" from the start.
+    at.text_input(key="cf_candidate_search").input("casey").run()
+
+    [dialog] = open_dialogs(at)
+    assert "Every match is chosen already in “Sent to: candidates”." in [
+        caption.value for caption in dialog.caption
+    ]
+
+
 def test_a_search_with_more_matches_than_the_box_offers_says_how_many_it_shows(
     app, database, team, candidates
 ):

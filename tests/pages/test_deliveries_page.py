@@ -58,7 +58,7 @@ def test_an_admin_sees_failed_deliveries_and_retries_one(app, team, database, fa
 
     assert not at.exception
     assert "Queued again" in at.toast[0].value
-    assert "No email is failed." in values(at.main.info)
+    assert "No email has failed." in values(at.main.info)
     with database.engine() as engine:
         queued = list_deliveries(engine, DeliveryState.QUEUED).entries
     assert failed in [d.id for d in queued]
@@ -79,3 +79,18 @@ def test_others_have_no_deliveries_page(app, team, failed, who):
     assert not at.exception
     assert not [b for b in at.main.button if (b.key or "").startswith("retry_")]
     assert "Email deliveries" not in values(at.main.title)
+
+
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        ("sending", "No email is being sent right now."),
+        ("sent", "No email has been sent yet."),
+    ],
+)
+def test_a_state_with_no_email_says_so_in_words(app, team, failed, state, said):
+    at = open_deliveries(app(team.ada))
+
+    at.selectbox(key="deliveries_state").set_value(state).run()
+
+    assert values(at.main.info) == [said]
