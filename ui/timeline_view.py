@@ -33,10 +33,17 @@ TYPE_ICONS = {
 }
 
 
-def _type_label(entry: Communication) -> str:
+def _known_type(value: str) -> CommunicationType | None:
+    """The stored type, or None for a type no longer offered."""
     try:
-        kind = CommunicationType(entry.comm_type)
+        return CommunicationType(value)
     except ValueError:
+        return None
+
+
+def _type_label(entry: Communication) -> str:
+    kind = _known_type(entry.comm_type)
+    if kind is None:
         return plain(entry.comm_type)
     return f"{TYPE_ICONS[kind]} {kind.label}"
 
@@ -148,14 +155,6 @@ def _details(
             _history(entry, member)
 
 
-def _type_name(value: str) -> str:
-    """'In-person meeting' for a stored type; a type no longer offered as stored."""
-    try:
-        return CommunicationType(value).label
-    except ValueError:
-        return value
-
-
 def _earlier_version(before: dict, zone: str) -> str:
     """One stored version as plain text: every field the author could change."""
     people: dict[str, list[str]] = {}
@@ -163,9 +162,10 @@ def _earlier_version(before: dict, zone: str) -> str:
         label = person.get("name") or person.get("address") or "(unknown)"
         people.setdefault(person.get("role", ""), []).append(label)
     occurred = datetime.fromisoformat(before["occurred_at"])
+    kind = _known_type(before.get("comm_type", ""))
     return "\n".join(
         [
-            f"Type: {_type_name(before.get('comm_type', ''))}",
+            f"Type: {kind.label if kind else before.get('comm_type', '')}",
             f"Date: {format_local(occurred, zone)}",
             f"Subject: {before.get('subject', '')}",
             f"Sent by: {', '.join(people.get('sender', [])) or '—'}",
